@@ -1,0 +1,224 @@
+"""The render context: a ProjectSpec seen the way templates need it.
+
+Owns the stack-neutral facts every template uses: derived names (class, module, table, URL),
+entities in dependency order, outgoing references and many-to-many links, and sample values
+(valid and invalid, as Python literals) for generated tests and docs. Type mappings to
+SQLAlchemy, Beanie or SQL column types are the templates' business (Jinja macros), so a new
+template needs no change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import names
+from engine.spec import EntitySpec, FieldSpec, ProjectSpec, RelationshipSpec
+
+# A valid and an invalid JSON value per field type, for generated tests and examples.
+_SAMPLES: dict[str, tuple[Any, Any]] = {
+    "str": ("sample", 12345),
+    "text": ("A longer sample text.", ["not", "text"]),
+    "int": (7, "not-a-number"),
+    "float": (1.5, "not-a-number"),
+    "decimal": ("12.50", "not-a-number"),
+    "bool": (True, "not-a-bool"),
+    "date": ("2024-05-17", "not-a-date"),
+    "datetime": ("2024-05-17T10:30:00Z", "not-a-datetime"),
+    "email": ("someone@example.com", "not-an-email"),
+    "url": ("https://example.com/page", "not a url"),
+    "uuid": ("8c5f8d3e-2f0c-4b7a-9a57-0d4c2f5f6b1e", "not-a-uuid"),
+    "enum": (None, "__not_one_of_the_values__"),
+    "json": ({"key": "value"}, None),
+}
+
+
+@dataclass(frozen=True)
+class FieldView:
+    name: str
+    type: str
+    required: bool
+    unique: bool
+    description: str
+    values: tuple[str, ...]
+    enum_class: str  # "BookStatus" for enum fields, else ""
+    enum_members: tuple[tuple[str, str], ...]  # (identifier, value)
+    sample: Any  # a valid JSON value
+    invalid: Any  # an invalid JSON value, or None when every JSON value is valid
+
+    @property
+    def sample_literal(self) -> str:
+        return _json_py_literal(self.sample)
+
+    @property
+    def invalid_literal(self) -> str:
+        return _json_py_literal(self.invalid)
+
+
+@dataclass(frozen=True)
+class RefView:
+    """A many_to_one / one_to_one reference held by the source entity."""
+
+    key: str  # "author_id"
+    role: str  # "author"
+    target: str  # entity name, "Author"
+    required: bool
+    one_to_one: bool
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """A many_to_many link held by the source entity (``tag_ids``)."""
+
+    key: str  # "tag_ids"
+    role: str  # "tag"
+    attr: str  # "tags": the ORM/document attribute holding the related rows
+    target: str
+    table: str  # association table, "post_tag_links"
+    source_column: str
+    target_column: str
+
+
+@dataclass
+class EntityView:
+    name: str  # "FuelPurchase"
+    module: str  # "fuel_purchase"
+    table: str  # "fuel_purchases"
+    plural: str  # "fuel_purchases" (variable names)
+    url: str  # "fuel-purchases"
+    title: str  # "Fuel purchase"
+    title_plural: str  # "Fuel purchases"
+    owned: bool
+    description: str
+    fields: list[FieldView]
+    refs: list[RefView] = field(default_factory=list)
+    links: list[LinkView] = field(default_factory=list)
+    referenced_by: list[str] = field(default_factory=list)  # entity names that point here
+
+    @property
+    def enum_fields(self) -> list[FieldView]:
+        return [f for f in self.fields if f.type == "enum"]
+
+    @property
+    def field_types(self) -> set[str]:
+        return {f.type for f in self.fields}
+
+    @property
+    def unique_fields(self) -> list[FieldView]:
+        return [f for f in self.fields if f.unique]
+
+
+def _json_py_literal(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{names.py_literal(k)}: {_json_py_literal(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_py_literal(v) for v in value) + "]"
+    return names.py_literal(value)
+
+
+def _field_view(entity: EntitySpec, f: FieldSpec) -> FieldView:
+    sample, invalid = _SAMPLES[f.type]
+    values = tuple(f.values or ())
+    if f.type == "enum":
+        sample = values[0]
+    if f.type == "str":
+        sample = f"sample {f.name.replace('_', ' ')}"
+    return FieldView(
+        name=f.name,
+        type=f.type,
+        required=f.required,
+        unique=f.unique,
+        description=f.description,
+        values=values,
+        enum_class=entity.name + names.pascal(f.name) if f.type == "enum" else "",
+        enum_members=tuple((names.enum_member(v), v) for v in values),
+        sample=sample,
+        invalid=invalid,
+    )
+
+
+def _title(snake: str) -> str:
+    words = snake.replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def _entity_view(e: EntitySpec) -> EntityView:
+    module = names.snake(e.name)
+    return EntityView(
+        name=e.name,
+        module=module,
+        table=names.table_name(e.name),
+        plural=names.plural(module),
+        url=names.url_path(e.name),
+        title=_title(module),
+        title_plural=_title(names.plural(module)),
+        owned=e.owned,
+        description=e.description,
+        fields=[_field_view(e, f) for f in e.fields],
+    )
+
+
+def _link_view(r: RelationshipSpec) -> LinkView:
+    source = names.snake(r.source)
+    target_col = f"{r.role}_id"
+    source_col = f"{source}_id"
+    if source_col == target_col:  # a self-referencing link: Person <-> Person
+        source_col = f"source_{source}_id"
+    return LinkView(
+        key=r.key,
+        role=r.role,
+        attr=names.plural(r.role),
+        target=r.target,
+        table=f"{source}_{r.role}_links",
+        source_column=source_col,
+        target_column=target_col,
+    )
+
+
+def dependency_order(spec: ProjectSpec) -> list[str]:
+    """Entity names so that every referenced table comes before the tables referencing it."""
+    deps = {e.name: set() for e in spec.entities}
+    for r in spec.relationships:
+        if r.kind != "many_to_many" and r.source != r.target:
+            deps[r.source].add(r.target)
+    order: list[str] = []
+    placed: set[str] = set()
+    while len(order) < len(deps):
+        ready = [n for n in deps if n not in placed and deps[n] <= placed]
+        if not ready:  # spec validation refuses cycles; keep the rest in spec order anyway
+            ready = [n for n in deps if n not in placed]
+        for n in ready:
+            order.append(n)
+            placed.add(n)
+    return order
+
+
+def build_context(spec: ProjectSpec) -> dict[str, Any]:
+    """Everything a template may use. Keys are documented in templates/README.md."""
+    views = {e.name: _entity_view(e) for e in spec.entities}
+    for r in spec.relationships:
+        src = views[r.source]
+        if r.kind == "many_to_many":
+            src.links.append(_link_view(r))
+        else:
+            src.refs.append(
+                RefView(key=r.key, role=r.role, target=r.target, required=r.required,
+                        one_to_one=r.kind == "one_to_one")
+            )  # fmt: skip
+        if r.source not in views[r.target].referenced_by:
+            views[r.target].referenced_by.append(r.source)
+    ordered = [views[n] for n in dependency_order(spec)]
+    return {
+        "spec": spec,
+        "spec_json": spec.model_dump_json(indent=2),
+        "project": {
+            "name": spec.name,
+            "title": _title(spec.name),
+            "description": spec.description,
+            "auth": spec.auth,
+            "has_owned": any(e.owned for e in spec.entities),
+        },
+        "entities": ordered,
+        "entity": {v.name: v for v in ordered},
+        "field_types": sorted({f.type for v in ordered for f in v.fields}),
+    }

@@ -1,0 +1,67 @@
+"""The one error tree of codebegen. Every message says what happened and what to do next.
+
+    EngineError
+     ├── SpecError          a ProjectSpec (or its JSON) is invalid; .problems lists each one
+     ├── TemplateError      unknown template, broken manifest, a spec feature it cannot honour
+     ├── OutputError        the output directory is not empty, not writable, ...
+     ├── RuntimeEnvError    the verification runtime environment could not be built
+     ├── VerificationError  a generated project failed the gate; .report holds the trust report
+     ├── ModelError         missing weights or adapter, a server that does not answer, out of memory
+     └── PromptError        a prompt with nothing to build (empty, too long, not a backend)
+
+The CLI turns these into one line and a non-zero exit; the studio into ``gr.Error``.
+Nothing else is caught at those edges, so a bug still shows its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class EngineError(Exception):
+    """Base of every error codebegen raises on purpose."""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class SpecError(EngineError):
+    """A ProjectSpec is invalid. ``problems`` holds one readable line per problem."""
+
+    def __init__(self, problems: list[str], *, hint: str = "fix the spec and try again") -> None:
+        self.problems = problems
+        head = problems[0] if len(problems) == 1 else f"{len(problems)} problems: " + "; ".join(problems)
+        super().__init__(f"invalid spec: {head}", hint=hint)
+
+
+class TemplateError(EngineError):
+    """A template is unknown, its manifest is broken, or it cannot honour a spec feature."""
+
+
+class OutputError(EngineError):
+    """The output directory cannot take the project."""
+
+
+class RuntimeEnvError(EngineError):
+    """The runtime environment the gate runs projects in could not be built."""
+
+
+class VerificationError(EngineError):
+    """A generated project failed the verification gate."""
+
+    def __init__(self, message: str, *, report: Any = None, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.report = report
+
+
+class ModelError(EngineError):
+    """A model could not be loaded or did not answer."""
+
+
+class PromptError(EngineError):
+    """A prompt that describes nothing codebegen can build."""

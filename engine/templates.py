@@ -1,0 +1,242 @@
+"""Project templates: a validated ``template.yaml`` manifest plus a ``files/`` payload.
+
+Owns discovery (``list_templates``), manifest validation (``Manifest``), the feature check
+(a spec feature a template cannot honour is refused, naming both) and rendering with Jinja2
+(``StrictUndefined``: a misspelt variable fails instead of shipping an empty string).
+
+Payload conventions, so a new template needs no Python change:
+- files ending in ``.jinja`` are rendered and lose the suffix; other files are copied as-is;
+- a path segment ``__entity__`` makes the file render once per entity, with ``e`` bound to
+  that entity's view and the segment replaced by its module name (``fuel_purchase``);
+- ``manifest.when`` maps a payload path to a Jinja expression; the file is skipped when false;
+- a rendered file that is empty (only whitespace) is not written;
+- files under ``files/_macros/`` are importable helpers, never written.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import jinja2
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine import names
+from engine.context import build_context
+from engine.errors import TemplateError
+from engine.spec import FIELD_TYPES, ProjectSpec
+
+TEMPLATES_ROOT = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_TEMPLATE = "fastapi_sqlalchemy"
+_KINDS = ("many_to_one", "one_to_one", "many_to_many")
+
+
+class Supports(BaseModel):
+    """The spec features a template honours. Anything else is refused before rendering."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    auth: bool = True
+    owned: bool = True
+    field_types: list[Literal[FIELD_TYPES]] = Field(default_factory=lambda: list(FIELD_TYPES))  # type: ignore[valid-type]
+    relationships: list[Literal[_KINDS]] = Field(default_factory=lambda: list(_KINDS))  # type: ignore[valid-type]
+
+
+class VerifySettings(BaseModel):
+    """What the verification gate runs for projects of this template."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requirements: str = Field(
+        "requirements.txt", description="rendered file listing the runtime environment's packages"
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="environment for the project's processes; '{workdir}' is a scratch dir",
+    )
+    migrations: list[str] | None = Field(
+        None, description="command (argv) that builds the schema on an empty database, if any"
+    )
+    migrations_check: list[str] | None = Field(
+        None, description="command that proves the migrations match the models, if any"
+    )
+    postgres: bool = Field(False, description="pytest and migrations also run on PostgreSQL")
+    database_env: str = Field("DATABASE_URL", description="variable that points at the database")
+    boot: list[str] = Field(
+        default_factory=lambda: ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", "{port}"],
+        description="python arguments that serve the app",
+    )
+    health_path: str = "/health"
+    boot_note: str = Field("", description="what the boot check does and does not prove")
+    real_server_note: str = Field("", description="checks that ran against a stand-in instead of a real server, if any")
+
+
+class Manifest(BaseModel):
+    """``templates/<name>/template.yaml``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str
+    stack: list[str] = Field(description="the main libraries of a generated project")
+    database: str = Field(description="the database the generated project uses")
+    supports: Supports = Field(default_factory=Supports)
+    when: dict[str, str] = Field(default_factory=dict)
+    extension_modules: list[str] = Field(
+        default_factory=list, description="files the generator role may fill with business rules"
+    )
+    verify: VerifySettings = Field(default_factory=VerifySettings)
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    root: Path
+    manifest: Manifest
+
+    @property
+    def files_dir(self) -> Path:
+        return self.root / "files"
+
+
+def list_templates(root: Path = TEMPLATES_ROOT) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if (p / "template.yaml").is_file())
+
+
+def load_template(name: str, root: Path = TEMPLATES_ROOT) -> Template:
+    """Load and validate a template by name, or raise TemplateError listing the valid names."""
+    if not names.is_identifier(name) or not (root / name / "template.yaml").is_file():
+        known = ", ".join(list_templates(root)) or "none"
+        raise TemplateError(f"unknown template {name!r}", hint=f"choose one of: {known}")
+    path = root / name / "template.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        manifest = Manifest.model_validate(data)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise TemplateError(f"template {name!r} has a broken manifest {path}: {exc}") from None
+    if manifest.name != name:
+        raise TemplateError(f"template {name!r}: manifest says name {manifest.name!r}")
+    return Template(name=name, root=root / name, manifest=manifest)
+
+
+def unsupported_features(spec: ProjectSpec, template: Template) -> list[str]:
+    s = template.manifest.supports
+    out = []
+    if spec.auth and not s.auth:
+        out.append("auth")
+    if not s.owned:
+        out += [f"owned entity {e.name}" for e in spec.entities if e.owned]
+    for e in spec.entities:
+        out += [f"{f.type} field {e.name}.{f.name}" for f in e.fields if f.type not in s.field_types]
+    out += [
+        f"{r.kind} relationship {r.source} -> {r.target}" for r in spec.relationships if r.kind not in s.relationships
+    ]
+    return out
+
+
+def check_supported(spec: ProjectSpec, template: Template) -> None:
+    missing = unsupported_features(spec, template)
+    if missing:
+        raise TemplateError(
+            f"template {template.name!r} cannot honour: {', '.join(missing)}",
+            hint="choose another template (codebegen generate --template NAME) or change the spec",
+        )
+
+
+def _environment(template: Template) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template.files_dir)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(
+        py=names.py_literal, snake=names.snake, pascal=names.pascal, kebab=names.kebab,
+        plural=names.plural,
+    )  # fmt: skip
+    return env
+
+
+def render(spec: ProjectSpec, template: Template, out_dir: Path) -> list[Path]:
+    """Render the template for ``spec`` into ``out_dir``; returns the written paths (relative)."""
+    check_supported(spec, template)
+    env = _environment(template)
+    ctx = build_context(spec)
+    ctx["template"] = template.manifest
+    out_dir = out_dir.resolve()
+    written: list[Path] = []
+    for src in sorted(template.files_dir.rglob("*")):
+        rel = src.relative_to(template.files_dir)
+        if src.is_dir() or rel.parts[0] == "_macros" or "__pycache__" in rel.parts:
+            continue
+        rel_posix = rel.as_posix()
+        cond = template.manifest.when.get(rel_posix)
+        if cond is not None and not env.compile_expression(cond, undefined_to_none=False)(**ctx):
+            continue
+        targets = ctx["entities"] if "__entity__" in rel.parts else [None]
+        for e in targets:
+            parts = [p.replace("__entity__", e.module) if e else p for p in rel.parts]
+            if parts[-1].endswith(".jinja"):
+                parts[-1] = parts[-1][: -len(".jinja")]
+            dest = out_dir.joinpath(*(names.safe_path_part(p) for p in parts))
+            if not dest.resolve().is_relative_to(out_dir):
+                raise TemplateError(f"template {template.name!r}: {rel_posix} renders outside the project")
+            if src.suffix == ".jinja":
+                try:
+                    text = env.get_template(rel_posix).render(**ctx, e=e)
+                except jinja2.TemplateError as exc:
+                    raise TemplateError(f"template {template.name!r}, {rel_posix}: {exc}") from exc
+                if not text.strip():
+                    continue
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_text(text, encoding="utf-8")
+            else:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_bytes(src.read_bytes())
+            written.append(dest.relative_to(out_dir))
+    return written
+
+
+def format_python(project_dir: Path) -> float:
+    """Run ``ruff check --fix`` (imports) and ``ruff format`` over the project; returns seconds.
+
+    Templates aim to emit formatted code already; this makes the last mile exact.
+    """
+    start = time.perf_counter()
+    ruff = [sys.executable, "-m", "ruff"]
+    env = {**os.environ, "RUFF_NO_CACHE": "true"}
+    for args in (["check", "--fix-only", "--quiet", "--select", "I,F401"], ["format", "--quiet"]):
+        proc = subprocess.run([*ruff, *args, "."], cwd=project_dir, capture_output=True, text=True, env=env)
+        if proc.returncode != 0:
+            raise TemplateError(f"ruff {args[0]} failed on the rendered project: {proc.stderr.strip()[:500]}")
+    return time.perf_counter() - start
+
+
+def render_project(spec: ProjectSpec, template_name: str, out_dir: Path) -> list[Path]:
+    """Load, render and format in one call: what ``generate`` uses."""
+    template = load_template(template_name)
+    files = render(spec, template, out_dir)
+    format_python(out_dir)
+    return files
+
+
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "Manifest",
+    "Template",
+    "check_supported",
+    "list_templates",
+    "load_template",
+    "render",
+    "render_project",
+    "format_python",
+    "unsupported_features",
+]
