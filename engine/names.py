@@ -110,3 +110,9 @@ def py_literal(value: object) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(py_literal(v) for v in value) + "]"
     raise TypeError(f"no literal for {type(value).__name__}")
+
+
+def doc_text(value: str) -> str:
+    """Free text made safe inside a triple-quoted docstring or a # comment: one line, no escapes."""
+    text = " ".join(str(value).split())
+    return text.replace("\\", "/").replace('"""', "'''")

@@ -15,6 +15,7 @@ Payload conventions, so a new template needs no Python change:
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import subprocess
 import sys
@@ -68,6 +69,9 @@ class VerifySettings(BaseModel):
     )
     postgres: bool = Field(False, description="pytest and migrations also run on PostgreSQL")
     database_env: str = Field("DATABASE_URL", description="variable that points at the database")
+    postgres_scheme: str = Field(
+        "postgresql+psycopg", description="URL scheme the project expects in database_env for PostgreSQL"
+    )
     boot: list[str] = Field(
         default_factory=lambda: ["-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", "{port}"],
         description="python arguments that serve the app",
@@ -103,6 +107,13 @@ class Template:
     @property
     def files_dir(self) -> Path:
         return self.root / "files"
+
+
+def codebegen_version() -> str:
+    try:
+        return importlib.metadata.version("codebegen")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.0.0"
 
 
 def list_templates(root: Path = TEMPLATES_ROOT) -> list[str]:
@@ -159,7 +170,8 @@ def _environment(template: Template) -> jinja2.Environment:
         autoescape=False,
     )
     env.filters.update(
-        py=names.py_literal, snake=names.snake, pascal=names.pascal, kebab=names.kebab,
+        py=names.py_literal,
+        doc=names.doc_text, snake=names.snake, pascal=names.pascal, kebab=names.kebab,
         plural=names.plural,
     )  # fmt: skip
     return env
@@ -171,6 +183,7 @@ def render(spec: ProjectSpec, template: Template, out_dir: Path) -> list[Path]:
     env = _environment(template)
     ctx = build_context(spec)
     ctx["template"] = template.manifest
+    ctx["codebegen_version"] = codebegen_version()
     out_dir = out_dir.resolve()
     written: list[Path] = []
     for src in sorted(template.files_dir.rglob("*")):
@@ -181,7 +194,7 @@ def render(spec: ProjectSpec, template: Template, out_dir: Path) -> list[Path]:
         cond = template.manifest.when.get(rel_posix)
         if cond is not None and not env.compile_expression(cond, undefined_to_none=False)(**ctx):
             continue
-        targets = ctx["entities"] if "__entity__" in rel.parts else [None]
+        targets = ctx["entities"] if "__entity__" in rel_posix else [None]
         for e in targets:
             parts = [p.replace("__entity__", e.module) if e else p for p in rel.parts]
             if parts[-1].endswith(".jinja"):
@@ -192,7 +205,7 @@ def render(spec: ProjectSpec, template: Template, out_dir: Path) -> list[Path]:
             if src.suffix == ".jinja":
                 try:
                     text = env.get_template(rel_posix).render(**ctx, e=e)
-                except jinja2.TemplateError as exc:
+                except Exception as exc:  # a template bug of any kind names the file
                     raise TemplateError(f"template {template.name!r}, {rel_posix}: {exc}") from exc
                 if not text.strip():
                     continue
