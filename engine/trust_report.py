@@ -1,0 +1,155 @@
+"""The trust report: what the verification gate checked on a project and what it found.
+
+Owns the ``Check`` and ``TrustReport`` dataclasses and their three faces: a dict/JSON form
+(``trust_report.json``, stable keys for scripts and the studio), a one-line-per-check summary
+for terminals, and Markdown (``TRUST_REPORT.md``, which travels with the project). It does not
+run anything; ``engine.verify`` fills it in.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from engine.errors import VerificationError
+
+Status = Literal["pass", "fail", "skip"]
+JSON_NAME = "trust_report.json"
+MARKDOWN_NAME = "TRUST_REPORT.md"
+_MARK = {"pass": "✓", "fail": "✗", "skip": "–"}
+
+
+@dataclass
+class Check:
+    """One check of the gate.
+
+    ``detail`` is one short line (why it failed, why it was skipped, or a fact such as the
+    startup time); ``output`` is the part of the tool's output that matters on failure
+    (failing test names and assertion lines, ruff lines, a traceback's last frames).
+    """
+
+    name: str
+    status: Status
+    duration_s: float = 0.0
+    detail: str = ""
+    output: str = ""
+    database: str | None = None
+    command: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+
+@dataclass
+class TrustReport:
+    """The gate's verdict on one project: ``passed`` is true only if no check failed."""
+
+    template: str
+    project: str
+    codebegen_version: str
+    started_at: str
+    finished_at: str = ""
+    duration_s: float = 0.0
+    checks: list[Check] = field(default_factory=list)
+    runtime: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.checks) and not any(c.status == "fail" for c in self.checks)
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if c.status == "fail"]
+
+    def check(self, name: str) -> Check:
+        for c in self.checks:
+            if c.name == name:
+                return c
+        raise KeyError(f"no check named {name!r}; checks: {', '.join(c.name for c in self.checks)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["passed"] = self.passed
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrustReport:
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "checks"}
+        checks = [Check(**{k: v for k, v in c.items() if k in Check.__dataclass_fields__}) for c in data["checks"]]
+        return cls(**fields, checks=checks)
+
+    def headline(self) -> str:
+        counts = {s: sum(c.status == s for c in self.checks) for s in ("pass", "fail", "skip")}
+        verdict = "PASSED" if self.passed else "FAILED"
+        parts = [f"{counts['pass']} passed"]
+        if counts["fail"]:
+            parts.append(f"{counts['fail']} failed")
+        if counts["skip"]:
+            parts.append(f"{counts['skip']} skipped")
+        return f"verification {verdict}: {', '.join(parts)} ({self.template}, {self.duration_s:.1f} s)"
+
+    def summary(self) -> str:
+        """Human text: a headline, then one line per check with ✓/✗/–, duration and short reason."""
+        width = max((len(c.name) for c in self.checks), default=10)
+        lines = [self.headline()]
+        for c in self.checks:
+            took = f"{c.duration_s:6.2f} s" if c.status != "skip" else " " * 8
+            text = c.detail if c.status != "fail" or not c.output else c.detail or c.output.splitlines()[0]
+            where = f"[{c.database}] " if c.database and c.status != "skip" else ""
+            lines.append(f"  {_MARK[c.status]} {c.name:<{width}}  {took}  {where}{text}".rstrip())
+            if c.status == "fail" and c.output:
+                lines += [f"      {ln}" for ln in c.output.splitlines()[:12]]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_markdown(self) -> str:
+        head = "passed" if self.passed else "**FAILED**"
+        out = [
+            "# Trust report",
+            "",
+            f"Verification {head} — template `{self.template}`, codebegen {self.codebegen_version}, "
+            f"{self.started_at}, {self.duration_s:.1f} s.",
+            "",
+            "| | check | database | time | result |",
+            "|---|---|---|---|---|",
+        ]
+        for c in self.checks:
+            took = f"{c.duration_s:.2f} s" if c.status != "skip" else ""
+            text = (c.detail or c.status).replace("|", "\\|")
+            out.append(f"| {_MARK[c.status]} | {c.name} | {c.database or ''} | {took} | {text} |")
+        if self.runtime:
+            out += ["", f"Runtime environment: {self.runtime}."]
+        if self.notes:
+            out += ["", "## Notes", ""] + [f"- {n}" for n in self.notes]
+        for c in self.failed:
+            if c.output:
+                out += ["", f"## {c.name}", "", "```", c.output, "```"]
+        return "\n".join(out) + "\n"
+
+    def write(self, project_dir: Path) -> tuple[Path, Path]:
+        """Write ``trust_report.json`` and ``TRUST_REPORT.md`` into the project; returns both paths."""
+        project_dir = Path(project_dir)
+        json_path, md_path = project_dir / JSON_NAME, project_dir / MARKDOWN_NAME
+        json_path.write_text(self.to_json() + "\n", encoding="utf-8")
+        md_path.write_text(self.to_markdown(), encoding="utf-8")
+        return json_path, md_path
+
+    def raise_for_failure(self) -> None:
+        """Raise VerificationError (carrying this report) if any check failed."""
+        if not self.passed:
+            names = ", ".join(c.name for c in self.failed) or "no checks ran"
+            raise VerificationError(
+                f"the project failed verification: {names}",
+                report=self,
+                hint=f"see {MARKDOWN_NAME} in the project for the failing output",
+            )
+
+
+__all__ = ["Check", "JSON_NAME", "MARKDOWN_NAME", "Status", "TrustReport"]

@@ -1,0 +1,512 @@
+"""The verification gate: proves a generated project works before anyone calls it done.
+
+Owns running the checks and turning each into a ``Check`` of a ``TrustReport``:
+
+    spec               codebegen.json is a valid ProjectSpec
+    compile            every .py file compiles
+    imports            every project-internal import resolves (static, engine.project_imports)
+    ruff check         lint, with the ruff of codebegen's own environment
+    ruff format        formatting
+    runtime            the runtime environment (engine.runtime) is built or reused
+    pytest             the project's own tests, on the manifest's database (SQLite)
+    pytest on postgresql               ... on a fresh database of the given server
+    migrations / migrations check      on an empty database (and on PostgreSQL)
+    boot               the manifest's boot command answers GET health_path with 200 {"status": "ok"}
+
+What a template needs comes from its manifest's ``verify`` section only. The gate never
+touches the project directory: it copies the project into a scratch folder and runs there, so
+no SQLite file, ``__pycache__`` or tool cache is left behind; each step gets its own scratch
+``{workdir}``. Each subprocess runs in its own process group under a time limit and is killed
+with its children when it runs over. A step that crashes becomes a failed check; the report is
+always produced. Children get a small, explicit environment (PATH, HOME and locale are passed
+through, nothing else), so a DATABASE_URL of the caller's shell cannot leak into a check.
+
+It does not write the report into the project (``TrustReport.write`` does, at the caller's
+choice) and does not raise on a failed project (``TrustReport.raise_for_failure`` does).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine import output_excerpt
+from engine.errors import EngineError, SpecError, VerificationError
+from engine.project_imports import check_imports, is_skipped, python_files
+from engine.runtime import RuntimeEnv, ensure_runtime
+from engine.scratch_database import scratch_database, server_label
+from engine.spec import load_spec
+from engine.templates import TEMPLATES_ROOT, VerifySettings, codebegen_version, load_template
+from engine.trust_report import JSON_NAME, MARKDOWN_NAME, Check, TrustReport
+
+GROUPS = ("spec", "compile", "imports", "lint", "pytest", "migrations", "boot")
+_RUNTIME_GROUPS = {"pytest", "migrations", "boot"}
+_PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
+_MAX_LOG = 512 * 1024
+
+
+@dataclass
+class _Run:
+    """What one subprocess did."""
+
+    returncode: int | None  # None: killed at the time limit
+    output: str
+    seconds: float
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode is None
+
+
+@dataclass
+class _Gate:
+    project: Path  # the scratch copy the checks run in
+    scratch: Path
+    settings: VerifySettings
+    timeout: float
+    postgres_url: str | None
+    runtime: RuntimeEnv | None = None
+    counter: itertools.count[int] = field(default_factory=itertools.count)
+
+    def workdir(self, name: str) -> Path:
+        path = self.scratch / "work" / f"{next(self.counter):02d}-{name.replace(' ', '-')}"
+        path.mkdir(parents=True)
+        return path
+
+    def env(self, workdir: Path, database_url: str | None = None) -> dict[str, str]:
+        env = {k: os.environ[k] for k in _PASSTHROUGH if k in os.environ}
+        env |= {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONNOUSERSITE": "1",
+                "TMPDIR": str(workdir), "RUFF_NO_CACHE": "true", "NO_COLOR": "1"}  # fmt: skip
+        if self.runtime is not None:
+            env["VIRTUAL_ENV"] = str(self.runtime.path)
+            env["PATH"] = os.pathsep.join(filter(None, [str(self.runtime.bin_dir), env.get("PATH")]))
+        env |= {k: v.replace("{workdir}", str(workdir)) for k, v in self.settings.env.items()}
+        if database_url is not None:
+            env[self.settings.database_env] = database_url
+        return env
+
+    def run(self, argv: list[str], *, workdir: Path, env: dict[str, str], cwd: Path | None = None) -> _Run:
+        """Run argv in its own process group with the gate's time limit; output goes to a file."""
+        log = workdir / "output.log"
+        start = time.perf_counter()
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(argv, cwd=cwd or self.project, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+            try:
+                code: int | None = proc.wait(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                code = None
+            finally:
+                _kill_group(proc)  # also reaps children a finished step left running
+        return _Run(code, self.clean(_read_log(log)), time.perf_counter() - start)
+
+    def clean(self, text: str) -> str:
+        """Show paths relative to the project instead of inside the scratch copy."""
+        return text.replace(f"{self.project}{os.sep}", "").replace(str(self.project), ".")
+
+
+def verify(
+    project_dir: Path,
+    *,
+    cache_dir: Path,
+    postgres_url: str | None = None,
+    step_timeout: float = 120.0,
+    select: Iterable[str] | None = None,
+    workers: int = 2,
+    templates_root: Path = TEMPLATES_ROOT,
+) -> TrustReport:
+    """Run the gate on a generated project and return its trust report (never raises on a failing project).
+
+    ``cache_dir`` holds the reusable runtime environments. ``postgres_url`` names a PostgreSQL
+    server (any database on it; the gate creates and drops its own). ``select`` limits the run
+    to some of ``GROUPS`` (the rest are reported as skipped). ``workers`` is how many
+    subprocess checks run at once. Raises VerificationError only when ``project_dir`` is not a
+    codebegen project, and TemplateError when its template is unknown.
+    """
+    start = time.perf_counter()
+    project_dir = Path(project_dir).resolve()
+    template_name = project_template(project_dir)
+    template = load_template(template_name, templates_root)
+    settings = template.manifest.verify
+    chosen = set(GROUPS if select is None else select)
+    unknown = chosen - set(GROUPS)
+    if unknown:
+        raise ValueError(f"unknown check groups {sorted(unknown)}; choose from {', '.join(GROUPS)}")
+    report = TrustReport(
+        template=template_name,
+        project=project_dir.name,
+        codebegen_version=codebegen_version(),
+        started_at=_now(),
+        notes=[n for n in (settings.boot_note, settings.real_server_note) if n],
+    )
+    with tempfile.TemporaryDirectory(prefix="codebegen-verify-") as tmp:
+        scratch = Path(tmp)
+        copy = scratch / "project"
+        shutil.copytree(project_dir, copy, symlinks=True, ignore=_ignore(project_dir))
+        gate = _Gate(copy, scratch, settings, step_timeout, postgres_url)
+        static: list[tuple[str, Callable[[_Gate], list[Check]]]] = [
+            ("spec", _spec), ("compile", _compile), ("imports", _imports), ("lint", _lint)
+        ]  # fmt: skip
+        for group, step in static:
+            report.checks += _guarded(group, step, gate) if group in chosen else _not_selected(group)
+        if chosen & _RUNTIME_GROUPS:
+            report.checks += _guarded("runtime", lambda g: _runtime(g, cache_dir), gate)
+            if gate.runtime is not None:
+                report.runtime = f"{gate.runtime.key} ({gate.runtime.path})"
+        dynamic = [("pytest", _pytest), ("migrations", _migrations), ("boot", _boot)]
+        if gate.runtime is None and chosen & _RUNTIME_GROUPS:
+            for group, _ in dynamic:
+                names = _GROUP_NAMES[group]
+                report.checks += [Check(n, "skip", detail="no runtime environment (see the runtime check)")
+                                  for n in names] if group in chosen else _not_selected(group)  # fmt: skip
+        else:
+            with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+                futures = [
+                    pool.submit(_guarded, group, step, gate) if group in chosen else None for group, step in dynamic
+                ]
+                for (group, _), future in zip(dynamic, futures, strict=True):
+                    report.checks += future.result() if future is not None else _not_selected(group)
+    report.finished_at = _now()
+    report.duration_s = round(time.perf_counter() - start, 2)
+    return report
+
+
+def project_template(project_dir: Path) -> str:
+    """The template a generated project names in ``pyproject.toml`` ``[tool.codebegen]``."""
+    path = Path(project_dir) / "pyproject.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        name = data["tool"]["codebegen"]["template"]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError):
+        raise VerificationError(
+            f"{project_dir} is not a codebegen project: no [tool.codebegen] template in {path.name}",
+            hint="run verify on a directory made by codebegen generate",
+        ) from None
+    if not isinstance(name, str):
+        raise VerificationError(f"{path}: [tool.codebegen] template must be a string")
+    return name
+
+
+# -- the checks ---------------------------------------------------------------------------------
+
+_GROUP_NAMES = {
+    "spec": ["spec"],
+    "compile": ["compile"],
+    "imports": ["imports"],
+    "lint": ["ruff check", "ruff format"],
+    "pytest": ["pytest", "pytest on postgresql"],
+    "migrations": ["migrations", "migrations check", "migrations on postgresql", "migrations check on postgresql"],
+    "boot": ["boot"],
+}
+
+
+def _spec(gate: _Gate) -> list[Check]:
+    start = time.perf_counter()
+    try:
+        spec = load_spec(gate.project / "codebegen.json")
+    except SpecError as exc:
+        return [Check("spec", "fail", _since(start), detail=exc.message, output="\n".join(exc.problems))]
+    return [Check("spec", "pass", _since(start), detail=f"{len(spec.entities)} entities, auth={spec.auth}")]
+
+
+def _compile(gate: _Gate) -> list[Check]:
+    start = time.perf_counter()
+    files = python_files(gate.project)
+    errors = []
+    for path in files:
+        rel = path.relative_to(gate.project).as_posix()
+        try:
+            compile(path.read_bytes(), rel, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            where = f"{rel}:{exc.lineno or 0}:{exc.offset or 0}"
+            errors.append(f"{where}: {type(exc).__name__}: {exc.msg}")
+            if exc.text:
+                errors.append(f"    {exc.text.rstrip()}")
+        except ValueError as exc:  # null bytes
+            errors.append(f"{rel}: {exc}")
+    if errors:
+        return [Check("compile", "fail", _since(start), detail=errors[0], output=output_excerpt.bounded(errors))]
+    return [Check("compile", "pass", _since(start), detail=f"{len(files)} files")]
+
+
+def _imports(gate: _Gate) -> list[Check]:
+    start = time.perf_counter()
+    problems, checked = check_imports(gate.project)
+    if problems:
+        lines = [str(p) for p in problems]
+        return [Check("imports", "fail", _since(start), detail=lines[0], output=output_excerpt.bounded(lines))]
+    return [Check("imports", "pass", _since(start), detail=f"{checked} project-internal imports resolve")]
+
+
+def _lint(gate: _Gate) -> list[Check]:
+    checks = []
+    for name, args in (
+        ("ruff check", ["check", "--no-cache", "--output-format", "concise", "."]),
+        ("ruff format", ["format", "--check", "--no-cache", "."]),
+    ):
+        workdir = gate.workdir(name)
+        argv = [sys.executable, "-m", "ruff", *args]
+        run = gate.run(argv, workdir=workdir, env=gate.env(workdir))
+        checks.append(_judge(name, run, gate, output_excerpt.ruff, "clean", command=f"ruff {' '.join(args)}"))
+    return checks
+
+
+def _runtime(gate: _Gate, cache_dir: Path) -> list[Check]:
+    start = time.perf_counter()
+    try:
+        gate.runtime = ensure_runtime(gate.project / gate.settings.requirements, cache_dir=cache_dir)
+    except EngineError as exc:
+        return [Check("runtime", "fail", _since(start), detail=exc.message.splitlines()[0], output=str(exc))]
+    rt = gate.runtime
+    how = f"built in {rt.build_seconds:.1f} s" if rt.built else "reused"
+    return [Check("runtime", "pass", _since(start), detail=f"{how}: {rt.key}")]
+
+
+def _pytest(gate: _Gate) -> list[Check]:
+    argv = [str(_python(gate)), "-m", "pytest", "-v", "-p", "no:cacheprovider", "--tb=short", "-rfE", "--color=no"]
+    label = _db_label(gate.settings.env.get(gate.settings.database_env))
+
+    def run(name: str, database_url: str | None = None) -> Check:
+        workdir = gate.workdir(name)
+        result = gate.run(argv, workdir=workdir, env=gate.env(workdir, database_url))
+        check = _judge(name, result, gate, output_excerpt.pytest, command="pytest", ok=_pytest_result)
+        check.database = "postgresql" if database_url else label
+        return check
+
+    checks = [run("pytest")]
+    checks.append(_on_postgres(gate, "pytest on postgresql", "tests", run))
+    return checks
+
+
+def _migrations(gate: _Gate) -> list[Check]:
+    s = gate.settings
+    if not s.migrations:
+        why = "the template has no migrations"
+        return [Check(n, "skip", detail=why) for n in _GROUP_NAMES["migrations"]]
+    label = _db_label(s.env.get(s.database_env))
+
+    def run(suffix: str, database_url: str | None = None) -> list[Check]:
+        database = "postgresql" if database_url else label
+        workdir = gate.workdir(f"migrations{suffix}")
+        env = gate.env(workdir, database_url)
+        upgrade = gate.run([str(_python(gate)), *s.migrations], workdir=workdir, env=env)
+        first = _judge(f"migrations{suffix}", upgrade, gate, output_excerpt.traceback, "schema built on an empty "
+                       "database", command=" ".join(s.migrations))  # fmt: skip
+        first.database = database
+        if not s.migrations_check:
+            second = Check(f"migrations check{suffix}", "skip", detail="the template has no migrations check")
+        elif not first.passed:
+            second = Check(f"migrations check{suffix}", "skip", detail="the migrations did not run")
+        else:
+            check_dir = gate.workdir(f"migrations-check{suffix}")
+            result = gate.run([str(_python(gate)), *s.migrations_check], workdir=check_dir, env=env)
+            second = _judge(f"migrations check{suffix}", result, gate, output_excerpt.traceback,
+                            "migrations match the models", command=" ".join(s.migrations_check))  # fmt: skip
+        second.database = database
+        return [first, second]
+
+    checks = run("")
+    pg_names = ["migrations on postgresql", "migrations check on postgresql"]
+    first = _on_postgres(gate, pg_names[0], "migrations", lambda _name, url=None: run(" on postgresql", url))
+    return checks + (first if isinstance(first, list) else [first, Check(pg_names[1], "skip", detail=first.detail)])
+
+
+def _boot(gate: _Gate) -> list[Check]:
+    s = gate.settings
+    workdir = gate.workdir("boot")
+    port = _free_port()
+    argv = [str(_python(gate)), *(a.replace("{port}", str(port)) for a in s.boot)]
+    url = f"http://127.0.0.1:{port}{s.health_path}"
+    log = workdir / "output.log"
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+    label = _db_label(s.env.get(s.database_env))
+    start = time.perf_counter()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, cwd=gate.project, env=gate.env(workdir), stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        try:
+            verdict, detail = _await_health(proc, opener, url, s.health_path, start + gate.timeout)
+        finally:
+            _kill_group(proc, graceful=True)
+    took = _since(start)
+    if verdict:
+        return [Check("boot", "pass", took, detail=detail, database=label, command=" ".join(s.boot))]
+    excerpt = output_excerpt.traceback(gate.clean(_read_log(log)))
+    return [Check("boot", "fail", took, detail=detail, output=excerpt.text, database=label, command=" ".join(s.boot))]
+
+
+def _await_health(
+    proc: subprocess.Popen[bytes], opener: urllib.request.OpenerDirector, url: str, path: str, deadline: float
+) -> tuple[bool, str]:
+    start = time.perf_counter()
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            return False, f"the server exited with code {proc.returncode} before answering GET {path}"
+        try:
+            with opener.open(url, timeout=5) as resp:
+                status, body = resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, body = exc.code, exc.read()
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.05)
+            continue
+        text = body.decode("utf-8", "replace")[:200]
+        try:
+            healthy = status == 200 and json.loads(body) == {"status": "ok"}
+        except ValueError:
+            healthy = False
+        if healthy:
+            return True, f'GET {path} answered 200 {{"status": "ok"}} {time.perf_counter() - start:.2f} s after start'
+        return False, f"GET {path} answered {status} {text!r}, expected 200 {{'status': 'ok'}}"
+    return False, f"timed out after {deadline - start:.0f} s waiting for GET {path}"
+
+
+# -- helpers shared by the checks ---------------------------------------------------------------
+
+
+def _on_postgres(gate: _Gate, name: str, purpose: str, run: Callable[..., Check | list[Check]]) -> Check | list[Check]:
+    """Run ``run(name, url)`` on a fresh PostgreSQL database, or say why it was skipped."""
+    if not gate.settings.postgres:
+        return Check(name, "skip", detail="the template does not run on PostgreSQL", database="postgresql")
+    if not gate.postgres_url:
+        return Check(name, "skip", detail="no PostgreSQL server was given", database="postgresql")
+    start = time.perf_counter()
+    try:
+        with scratch_database(gate.postgres_url, scheme=gate.settings.postgres_scheme, purpose=purpose) as url:
+            result = run(name, url)
+    except EngineError as exc:
+        return Check(name, "fail", _since(start), detail=exc.message, database="postgresql")
+    note = f" (server {server_label(gate.postgres_url)})"
+    for c in result if isinstance(result, list) else [result]:
+        c.detail += note if c.status == "pass" else ""
+    return result
+
+
+def _judge(
+    name: str,
+    run: _Run,
+    gate: _Gate,
+    excerpt: Callable[[str], output_excerpt.Excerpt],
+    ok_detail: str = "",
+    *,
+    command: str = "",
+    ok: Callable[[str], str] | None = None,
+) -> Check:
+    seconds = round(run.seconds, 2)
+    if run.timed_out:
+        detail = f"timed out after {gate.timeout:.0f} s" + _last_test(run.output)
+        return Check(name, "fail", seconds, detail=detail, output=output_excerpt.tail(run.output).text, command=command)
+    if run.returncode == 0:
+        return Check(name, "pass", seconds, detail=ok(run.output) if ok else ok_detail, command=command)
+    cut = excerpt(run.output)
+    return Check(name, "fail", seconds, detail=cut.headline, output=cut.text, command=command)
+
+
+def _pytest_result(output: str) -> str:
+    return output_excerpt.pytest(output).headline
+
+
+def _last_test(output: str) -> str:
+    """With ``pytest -v`` the test that was running when the time ran out is the last one started."""
+    for line in reversed(output.splitlines()):
+        head = line.split(" ")[0]
+        if "::" in head:
+            return "" if line.rstrip().endswith(("PASSED", "FAILED", "ERROR", "SKIPPED", "]")) else f" in {head}"
+    return ""
+
+
+def _guarded(group: str, step: Callable[[_Gate], list[Check]], gate: _Gate) -> list[Check]:
+    """A step that crashes becomes one failed check instead of a missing report."""
+    start = time.perf_counter()
+    try:
+        return step(gate)
+    except Exception as exc:  # noqa: BLE001 — the report must be produced whatever a step does
+        return [Check(_GROUP_NAMES.get(group, [group])[0], "fail", _since(start),
+                      detail=f"the gate crashed in this check: {type(exc).__name__}: {exc}")]  # fmt: skip
+
+
+def _not_selected(group: str) -> list[Check]:
+    return [Check(n, "skip", detail="not selected") for n in _GROUP_NAMES[group]]
+
+
+def _python(gate: _Gate) -> Path:
+    if gate.runtime is None:
+        raise RuntimeError("the runtime environment is missing")
+    return gate.runtime.python
+
+
+def _db_label(url: str | None) -> str | None:
+    if not url or "://" not in url:
+        return None
+    return url.split("://", 1)[0].split("+", 1)[0]
+
+
+def _ignore(root: Path) -> Callable[[str, list[str]], set[str]]:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        rel = Path(folder).relative_to(root).parts
+        skipped = {n for n in names if is_skipped((*rel, n), is_dir=Path(folder, n).is_dir())}
+        if not rel:
+            skipped |= {JSON_NAME, MARKDOWN_NAME} & set(names)
+        return skipped | {n for n in names if n.endswith((".pyc", ".pyo"))}
+
+    return ignore
+
+
+def _kill_group(proc: subprocess.Popen[bytes], *, graceful: bool = False) -> None:
+    """Stop the process and everything it started (its group: it ran with start_new_session)."""
+    if graceful and proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=5)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def _read_log(path: Path) -> str:
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        if size <= _MAX_LOG:
+            data = f.read()
+        else:  # keep the head (collection errors) and the tail (summary)
+            head = f.read(_MAX_LOG // 8)
+            f.seek(size - (_MAX_LOG - len(head)))
+            data = head + b"\n... (output cut) ...\n" + f.read()
+    return data.decode("utf-8", "replace")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _since(start: float) -> float:
+    return round(time.perf_counter() - start, 2)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+__all__ = ["GROUPS", "project_template", "verify"]
