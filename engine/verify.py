@@ -279,7 +279,7 @@ def _runtime(gate: _Gate, cache_dir: Path) -> list[Check]:
 
 
 def _pytest(gate: _Gate) -> list[Check]:
-    argv = [str(_python(gate)), "-m", "pytest", "-v", "-p", "no:cacheprovider", "--tb=short", "-rfE", "--color=no"]
+    argv = [str(_python(gate)), "-m", "pytest", "-vv", "-p", "no:cacheprovider", "--tb=short", "-rfE", "--color=no"]
     label = _db_label(gate.settings.env.get(gate.settings.database_env))
 
     def run(name: str, database_url: str | None = None) -> Check:
