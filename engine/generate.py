@@ -41,6 +41,8 @@ def check_output_dir(out_dir: Path, *, force: bool) -> None:
     parent = out_dir.parent if not out_dir.exists() else out_dir
     while not parent.exists():
         parent = parent.parent
+    if not parent.is_dir():
+        raise OutputError(f"cannot create {out_dir}: {parent} is a file", hint="choose another -o DIR")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write to {parent}", hint="choose a directory you can write to")
 
@@ -83,7 +85,10 @@ def generate_project(
     tmpl = templates.load_template(template)
     templates.check_supported(spec, tmpl)
     scratch_parent = out_dir.parent if out_dir.parent.exists() else Path(tempfile.gettempdir())
-    scratch = Path(tempfile.mkdtemp(prefix=f".codebegen-{out_dir.name}-", dir=scratch_parent))
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix=f".codebegen-{out_dir.name}-", dir=scratch_parent))
+    except OSError as exc:
+        raise OutputError(f"cannot write next to {out_dir}: {exc.strerror}", hint="choose a writable -o DIR") from None
     try:
         start = time.perf_counter()
         files = templates.render(spec, tmpl, scratch)
@@ -103,7 +108,10 @@ def generate_project(
                     report=report,
                     hint=f"nothing was written to {out_dir}; the failed project is kept in {kept / out_dir.name}",
                 )
-        _place(scratch, out_dir)
+        try:
+            _place(scratch, out_dir)
+        except OSError as exc:
+            raise OutputError(f"cannot move the project into {out_dir}: {exc.strerror}") from None
         return GenerateResult(out_dir=out_dir, files=files, report=report, render_seconds=render_seconds)
     finally:
         if scratch.exists():

@@ -47,7 +47,10 @@ CLASS_RESERVED = frozenset(
     {"metadata", "registry", "query", "model_config", "model_fields", "model_dump", "model_validate",
      "model_copy", "model_extra", "model_fields_set", "model_computed_fields", "model_post_init",
      "model_json_schema", "model_construct", "model_validate_json", "model_dump_json", "self",
-     "password", "hashed_password", "owner", "session"}
+     "password", "hashed_password", "owner", "session",
+     # names generated class bodies call or annotate with; a field may not shadow them
+     "str", "int", "float", "bool", "list", "dict", "set", "frozenset", "tuple", "bytes", "object",
+     "sa", "mapped_column", "relationship", "enum"}
 )  # fmt: skip
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _PASCAL = re.compile(r"^[A-Z][a-zA-Z0-9]*$")
@@ -168,11 +171,11 @@ def spec_problems(spec: ProjectSpec) -> list[str]:
         if len(e.name) > MAX_NAME:
             p.append(f"{where}: name is longer than {MAX_NAME} characters")
         snake_name = names.snake(e.name)
-        for derived in (snake_name, names.table_name(e.name)):
-            why = _reserved(derived)
-            if why:
-                p.append(f"{where}: {derived!r} is {why}; rename the entity")
-                break
+        # The snake name becomes module and variable names, the plural the table name.
+        if keyword.iskeyword(snake_name) or keyword.issoftkeyword(snake_name):
+            p.append(f"{where}: {snake_name!r} is a Python reserved word; rename the entity")
+        elif names.table_name(e.name) in SQL_RESERVED:
+            p.append(f"{where}: its table name {names.table_name(e.name)!r} is an SQL reserved word; rename it")
         if snake_name in seen_entities:
             p.append(f"{where}: duplicate of entity {seen_entities[snake_name]!r}")
         seen_entities[snake_name] = e.name

@@ -16,6 +16,7 @@ Payload conventions, so a new template needs no Python change:
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import subprocess
 import sys
@@ -171,7 +172,8 @@ def _environment(template: Template) -> jinja2.Environment:
     )
     env.filters.update(
         py=names.py_literal,
-        doc=names.doc_text, snake=names.snake, pascal=names.pascal, kebab=names.kebab,
+        doc=names.doc_text,
+        json=json.dumps, snake=names.snake, pascal=names.pascal, kebab=names.kebab,
         plural=names.plural,
     )  # fmt: skip
     return env

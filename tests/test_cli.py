@@ -1,0 +1,129 @@
+"""The codebegen command on bad input: one clear line, a non-zero exit, nothing half-written."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.errors import VerificationError
+from engine.generate import generate_project
+from engine.spec import load_spec
+
+SMALL = {
+    "name": "notes",
+    "auth": False,
+    "entities": [{"name": "Note", "fields": [{"name": "title", "type": "str"}, {"name": "body", "type": "text"}]}],
+}
+
+
+def codebegen(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=600)
+
+
+def assert_one_clear_line(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("codebegen: error:")]
+    assert len(errors) == 1, proc.stderr
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+
+
+def write(path: Path, data: object) -> Path:
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return path
+
+
+def test_invalid_json(tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.json", "{not json")
+    proc = codebegen("generate", "--spec", str(spec), "-o", str(tmp_path / "out"))
+    assert_one_clear_line(proc, "not valid JSON", "line 1")
+    assert not (tmp_path / "out").exists()
+
+
+def test_invalid_spec(tmp_path: Path) -> None:
+    spec = write(
+        tmp_path / "spec.json", SMALL | {"entities": [{"name": "Note", "fields": [{"name": "x", "type": "blob"}]}]}
+    )
+    proc = codebegen("generate", "--spec", str(spec), "-o", str(tmp_path / "out"))
+    assert_one_clear_line(proc, "invalid spec", "field 'x'", "'blob'")
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_template(tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.json", SMALL)
+    proc = codebegen("generate", "--spec", str(spec), "-o", str(tmp_path / "out"), "--template", "rails")
+    assert_one_clear_line(proc, "unknown template 'rails'", "fastapi_sqlalchemy")
+
+
+def test_non_empty_output_dir_is_left_alone(tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.json", SMALL)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    proc = codebegen("generate", "--spec", str(spec), "-o", str(out))
+    assert_one_clear_line(proc, "is not empty", "--force")
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_unwritable_output_dir(tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.json", SMALL)
+    blocker = write(tmp_path / "file", "x")
+    proc = codebegen("generate", "--spec", str(spec), "-o", str(blocker / "out"))
+    assert_one_clear_line(proc, "is a file")
+    proc = codebegen("generate", "--spec", str(spec), "-o", "/proc/codebegen-out")
+    assert_one_clear_line(proc, "/proc")
+
+
+def test_missing_spec_file(tmp_path: Path) -> None:
+    proc = codebegen("generate", "--spec", str(tmp_path / "nope.json"), "-o", str(tmp_path / "out"))
+    assert_one_clear_line(proc, "cannot read")
+
+
+def test_verify_refuses_a_directory_that_is_no_project(tmp_path: Path) -> None:
+    assert_one_clear_line(codebegen("verify", str(tmp_path)), "not a codebegen project")
+
+
+@pytest.mark.slow
+def test_generate_then_verify_round_trip(tmp_path: Path) -> None:
+    spec = write(tmp_path / "spec.json", SMALL)
+    out = tmp_path / "out"
+    proc = codebegen("generate", "--spec", str(spec), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert "verification PASSED" in proc.stdout
+    report = json.loads((out / "trust_report.json").read_text())
+    assert report["checks"] and all(c["status"] != "fail" for c in report["checks"])
+    assert not [p for p in out.iterdir() if p.name.startswith(".codebegen")]
+    assert not list(tmp_path.glob(".codebegen-*")), "the scratch dir was left behind"
+    proc = codebegen("verify", str(out), "--json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["checks"]
+    # --force replaces a non-empty directory with a fresh, verified project
+    (out / "stale.txt").write_text("old")
+    proc = codebegen("generate", "--spec", str(spec), "-o", str(out), "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert not (out / "stale.txt").exists()
+
+
+@pytest.mark.slow
+def test_a_project_whose_tests_fail_is_not_handed_over(tmp_path: Path) -> None:
+    def break_a_test(project: Path) -> None:
+        (project / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 1 == 2\n")
+
+    out = tmp_path / "out"
+    with pytest.raises(VerificationError) as info:
+        generate_project(load_spec(write(tmp_path / "s.json", SMALL)), out, before_verify=break_a_test)
+    assert not out.exists()
+    assert "pytest" in str(info.value)
+    kept = Path(str(info.value.hint).rsplit(" ", 1)[-1])
+    assert (kept / "tests" / "test_broken.py").exists(), "the failed project is kept for inspection"
+    assert "test_broken" in info.value.report.check("pytest").detail + info.value.report.check("pytest").output
+
+    # the same project through `codebegen verify`: exit 1, the failing check named
+    proc = codebegen("verify", str(kept))
+    assert proc.returncode == 1
+    assert "✗ pytest" in proc.stdout and "test_broken" in proc.stdout
+    shutil.rmtree(kept.parent, ignore_errors=True)

@@ -1,0 +1,130 @@
+"""ProjectSpec validation: good specs load, bad ones are refused naming the exact problem."""
+
+import json
+from typing import Any
+
+import pytest
+
+from engine.errors import SpecError
+from engine.spec import ProjectSpec, load_spec, parse_spec, spec_json_schema
+from tests.devset import dev_specs
+
+
+def base(**overrides: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": "library",
+        "auth": True,
+        "entities": [
+            {"name": "Book", "fields": [{"name": "title", "type": "str"}]},
+            {"name": "Loan", "owned": True, "fields": [{"name": "due", "type": "date"}]},
+        ],
+        "relationships": [{"source": "Loan", "target": "Book", "kind": "many_to_one"}],
+    }
+    spec.update(overrides)
+    return spec
+
+
+def problems(data: Any) -> list[str]:
+    with pytest.raises(SpecError) as info:
+        parse_spec(data)
+    return info.value.problems
+
+
+def test_a_good_spec_loads_with_defaults() -> None:
+    spec = parse_spec(base())
+    assert spec.entities[0].fields[0].required is True
+    assert spec.entities[0].fields[0].unique is False
+    assert spec.relationships[0].key == "book_id"
+
+
+def test_every_dev_set_entry_converts() -> None:
+    specs = dev_specs()
+    assert len(specs) == 12
+    assert all(isinstance(s, ProjectSpec) for s in specs.values())
+
+
+def test_one_to_many_is_turned_around() -> None:
+    spec = parse_spec(base(relationships=[{"source": "Book", "target": "Loan", "kind": "one_to_many"}]))
+    rel = spec.relationships[0]
+    assert (rel.source, rel.target, rel.kind) == ("Loan", "Book", "many_to_one")
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda s: s["entities"][0]["fields"].append({"name": "x", "type": "money"}), "field 'x', key 'type': 'money'"),
+        (lambda s: s["entities"][0]["fields"].append({"name": "class", "type": "str"}), "'class' is a Python reserved"),
+        (lambda s: s["entities"][0]["fields"].append({"name": "select", "type": "str"}), "'select' is an SQL reserved"),
+        (lambda s: s["entities"][0]["fields"].append({"name": "Title", "type": "str"}), "not a snake_case identifier"),
+        (lambda s: s["entities"][0]["fields"].append({"name": "title", "type": "text"}), "field 'title': duplicate"),
+        (lambda s: s["entities"][0]["fields"].append({"name": "state", "type": "enum"}), "needs a non-empty 'values'"),
+        (
+            lambda s: s["entities"][0]["fields"].append({"name": "state", "type": "enum", "values": []}),
+            "needs a non-empty 'values'",
+        ),
+        (lambda s: s["entities"][0]["fields"].append({"name": "id", "type": "int"}), "added to every entity"),
+        (lambda s: s["entities"].append({"name": "Book", "fields": []}), "entity 'Book': duplicate"),
+        (lambda s: s["entities"].append({"name": "book_case", "fields": []}), "not PascalCase"),
+        (lambda s: s["entities"].append({"name": "User", "fields": []}), "User entity is implicit"),
+        (
+            lambda s: s["relationships"].append({"source": "Loan", "target": "Member", "kind": "many_to_one"}),
+            "unknown entity 'Member'",
+        ),
+        (
+            lambda s: s["relationships"].append({"source": "Loan", "target": "Book", "kind": "many_to_one"}),
+            "duplicate of relationship",
+        ),
+        (lambda s: s.update(auth=False), "owned is true but auth is false"),
+        (lambda s: s.update(name="My Library"), "project name 'My Library' is not a snake_case"),
+        (lambda s: s.update(colour="red"), "key 'colour': unknown key"),
+        (lambda s: s["entities"][0].update(fields=[{"name": "x"}]), "key 'type': required key is missing"),
+        (lambda s: s.update(auth="yes"), "key 'auth'"),
+        (
+            lambda s: s["relationships"].append({"source": "Book", "target": "Loan", "kind": "many_to_one"}),
+            "cycle",
+        ),
+        (
+            lambda s: s["relationships"].append(
+                {"source": "Book", "target": "Book", "kind": "many_to_one", "required": True}
+            ),
+            "can never be satisfied",
+        ),
+        (lambda s: s["entities"][0]["fields"].append({"name": "list", "type": "str"}), "clashes with generated code"),
+        (
+            lambda s: s["entities"][0]["fields"].append({"name": "x", "type": "str", "values": ["a"]}),
+            "only allowed on enum",
+        ),
+    ],
+)
+def test_bad_specs_are_refused_naming_the_problem(mutate: Any, expected: str) -> None:
+    data = base()
+    mutate(data)
+    found = problems(data)
+    assert any(expected in p for p in found), found
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    data = base(auth=False)
+    data["entities"][0]["fields"].append({"name": "from", "type": "str"})
+    found = problems(data)
+    assert len(found) >= 2
+
+
+def test_load_spec_reports_invalid_json_with_position(tmp_path) -> None:
+    path = tmp_path / "spec.json"
+    path.write_text('{"name": "x",\n "auth": tru}')
+    with pytest.raises(SpecError, match=r"not valid JSON: .* line 2"):
+        load_spec(path)
+    with pytest.raises(SpecError, match="cannot read"):
+        load_spec(tmp_path / "missing.json")
+    path.write_text("[1, 2]")
+    with pytest.raises(SpecError, match="must be a JSON object"):
+        load_spec(path)
+
+
+def test_json_schema_is_exportable() -> None:
+    schema = spec_json_schema()
+    json.dumps(schema)
+    assert {"name", "entities"} <= set(schema["required"])
+    assert "enum" in json.dumps(schema)
+    assert schema["properties"]["auth"]["description"]

@@ -1,0 +1,159 @@
+"""Template machinery: manifests, feature checks, safe names, per-entity files, StrictUndefined."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import names
+from engine.errors import TemplateError
+from engine.spec import ProjectSpec, load_spec, parse_spec
+from engine.templates import check_supported, list_templates, load_template, render, render_project
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def all_features() -> ProjectSpec:
+    return load_spec(FIXTURES / "all_features.json")
+
+
+def make_template(root: Path, manifest: str, files: dict[str, str]) -> None:
+    (root / "tiny").mkdir(parents=True)
+    (root / "tiny" / "template.yaml").write_text(manifest)
+    for rel, text in files.items():
+        path = root / "tiny" / "files" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+TINY = "name: tiny\ndescription: a test template\nstack: [none]\ndatabase: none\n"
+
+
+def test_the_flagship_is_listed() -> None:
+    assert "fastapi_sqlalchemy" in list_templates()
+
+
+def test_unknown_template_names_the_valid_ones() -> None:
+    with pytest.raises(TemplateError, match="unknown template 'django'") as info:
+        load_template("django")
+    assert "fastapi_sqlalchemy" in info.value.hint
+    with pytest.raises(TemplateError, match="unknown template"):
+        load_template("../fastapi_sqlalchemy")
+
+
+def test_a_new_template_needs_no_python_change(tmp_path: Path, all_features: ProjectSpec) -> None:
+    make_template(
+        tmp_path / "t",
+        TINY + "when:\n  auth_only.txt.jinja: project.auth\n  never.txt: 'false'\n",
+        {
+            "README.md.jinja": "# {{ project.title }}\n{% for e in entities %}- {{ e.name }} at /{{ e.url }}\n{% endfor %}",
+            "models/__entity__.py.jinja": "NAME = {{ e.name | py }}\n",
+            "auth_only.txt.jinja": "auth is on\n",
+            "never.txt": "skipped\n",
+            "static.bin": "copied as-is {{ not rendered }}",
+            "_macros/m.jinja": "{% macro x() %}x{% endmacro %}",
+        },
+    )
+    template = load_template("tiny", root=tmp_path / "t")
+    out = tmp_path / "out"
+    written = {p.as_posix() for p in render(all_features, template, out)}
+    assert "models/book.py" in written and "models/person.py" in written
+    assert "auth_only.txt" in written and "never.txt" not in written
+    assert not (out / "_macros").exists()
+    assert (out / "static.bin").read_text() == "copied as-is {{ not rendered }}"
+    assert "- Book at /books" in (out / "README.md").read_text()
+
+
+def test_a_misspelt_variable_fails_naming_the_file(tmp_path: Path, all_features: ProjectSpec) -> None:
+    make_template(tmp_path / "t", TINY, {"x.txt.jinja": "{{ projekt.name }}"})
+    with pytest.raises(TemplateError, match=r"x\.txt\.jinja.*projekt"):
+        render(all_features, load_template("tiny", root=tmp_path / "t"), tmp_path / "out")
+
+
+def test_a_broken_manifest_is_refused(tmp_path: Path) -> None:
+    make_template(tmp_path / "t", "name: tiny\nsupports: {auth: maybe}\n", {})
+    with pytest.raises(TemplateError, match="broken manifest"):
+        load_template("tiny", root=tmp_path / "t")
+
+
+def test_unsupported_features_are_refused_naming_template_and_feature(
+    tmp_path: Path, all_features: ProjectSpec
+) -> None:
+    make_template(
+        tmp_path / "t",
+        TINY + "supports:\n  auth: false\n  owned: false\n  field_types: [str, int]\n  relationships: [many_to_one]\n",
+        {},
+    )
+    template = load_template("tiny", root=tmp_path / "t")
+    with pytest.raises(TemplateError) as info:
+        check_supported(all_features, template)
+    message = str(info.value)
+    assert "template 'tiny' cannot honour" in message
+    for feature in ("auth", "owned entity Loan", "enum field Book.status", "many_to_many relationship Book -> Tag"):
+        assert feature in message
+
+
+def test_derived_names() -> None:
+    assert names.url_path("FuelPurchase") == "fuel-purchases"
+    assert names.table_name("Category") == "categories"
+    assert names.table_name("Address") == "addresses"
+    assert names.table_name("Person") == "people"
+    assert names.enum_member("in progress") == "in_progress"
+    assert names.enum_member("1st") == "v_1st"
+    assert names.enum_member("class") == "class_"
+    for bad in ("..", "a/b", ".ssh", "", "x\x00"):
+        with pytest.raises(ValueError):
+            names.safe_path_part(bad)
+
+
+def test_text_from_a_prompt_cannot_inject_code(tmp_path: Path) -> None:
+    evil = '"""\nimport os; os.system("rm -rf /")\n"""'
+    spec = parse_spec(
+        {
+            "name": "evil",
+            "description": evil,
+            "entities": [
+                {
+                    "name": "Thing",
+                    "description": evil,
+                    "fields": [
+                        {"name": "kind", "type": "enum", "values": ['a"b', "c'd", "e\\f", "} {{ x }}"]},
+                        {"name": "note", "type": "str", "description": evil + "\\N{"},
+                    ],
+                }
+            ],
+        }
+    )
+    out = tmp_path / "p"
+    render_project(spec, "fastapi_sqlalchemy", out)
+    for path in out.rglob("*.py"):
+        tree = ast.parse(path.read_text(), str(path))
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "system"]
+        assert not calls, path
+    model = (out / "app/models/thing.py").read_text()
+    assert "'a\"b'" in model or '"a\\"b"' in model
+
+
+def test_the_flagship_renders_ruff_clean_and_formatted(tmp_path: Path, all_features: ProjectSpec) -> None:
+    out = tmp_path / "p"
+    files = render_project(all_features, "fastapi_sqlalchemy", out)
+    assert Path("codebegen.json") in files and Path("alembic/versions/0001_initial.py") in files
+    ruff = [sys.executable, "-m", "ruff"]
+    check = subprocess.run([*ruff, "check", "."], cwd=out, capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    fmt = subprocess.run([*ruff, "format", "--check", "."], cwd=out, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stdout
+    assert parse_spec(__import__("json").loads((out / "codebegen.json").read_text())) == all_features
+    assert 'template = "fastapi_sqlalchemy"' in (out / "pyproject.toml").read_text()
+
+
+def test_rendering_is_deterministic(tmp_path: Path, all_features: ProjectSpec) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    render_project(all_features, "fastapi_sqlalchemy", a)
+    render_project(all_features, "fastapi_sqlalchemy", b)
+    for path in a.rglob("*"):
+        if path.is_file():
+            assert path.read_bytes() == (b / path.relative_to(a)).read_bytes(), path
