@@ -84,6 +84,11 @@ class _Gate:
     runtime: RuntimeEnv | None = None
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
+    @property
+    def database_label(self) -> str | None:
+        """The database the manifest's environment points the project at (``sqlite``), if any."""
+        return _db_label(self.settings.env.get(self.settings.database_env))
+
     def workdir(self, name: str) -> Path:
         path = self.scratch / "work" / f"{next(self.counter):02d}-{name.replace(' ', '-')}"
         path.mkdir(parents=True)
@@ -160,28 +165,24 @@ def verify(
         copy = scratch / "project"
         shutil.copytree(project_dir, copy, symlinks=True, ignore=_ignore(project_dir))
         gate = _Gate(copy, scratch, settings, step_timeout, postgres_url)
-        static: list[tuple[str, Callable[[_Gate], list[Check]]]] = [
-            ("spec", _spec), ("compile", _compile), ("imports", _imports), ("lint", _lint)
-        ]  # fmt: skip
-        for group, step in static:
-            report.checks += _guarded(group, step, gate) if group in chosen else _not_selected(group)
+        for step in _STATIC:
+            report.checks += _guarded(step, gate) if step.group in chosen else _not_selected(step)
         if chosen & _RUNTIME_GROUPS:
-            report.checks += _guarded("runtime", lambda g: _runtime(g, cache_dir), gate)
+            report.checks += _guarded(_Step("runtime", ("runtime",), lambda g: _runtime(g, cache_dir)), gate)
             if gate.runtime is not None:
-                report.runtime = f"{gate.runtime.key} ({gate.runtime.path})"
-        dynamic = [("pytest", _pytest), ("migrations", _migrations), ("boot", _boot)]
-        if gate.runtime is None and chosen & _RUNTIME_GROUPS:
-            for group, _ in dynamic:
-                names = _GROUP_NAMES[group]
-                report.checks += [Check(n, "skip", detail="no runtime environment (see the runtime check)")
-                                  for n in names] if group in chosen else _not_selected(group)  # fmt: skip
+                report.runtime = f"{gate.runtime.key} (Python {sys.version_info.major}.{sys.version_info.minor})"
+        results: dict[_Step, list[Check]] = {}
+        wanted = [step for step in _DYNAMIC if step.group in chosen]
+        if gate.runtime is None:
+            why = "no runtime environment (see the runtime check)"
+            results = {step: [Check(n, "skip", detail=why) for n in step.names] for step in wanted}
         else:
+            # Longest first: the two pytest runs start at once, migrations and boot fill in.
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-                futures = [
-                    pool.submit(_guarded, group, step, gate) if group in chosen else None for group, step in dynamic
-                ]
-                for (group, _), future in zip(dynamic, futures, strict=True):
-                    report.checks += future.result() if future is not None else _not_selected(group)
+                futures = {step: pool.submit(_guarded, step, gate) for step in wanted}
+                results = {step: future.result() for step, future in futures.items()}
+        for step in _DYNAMIC:
+            report.checks += results[step] if step in results else _not_selected(step)
     report.finished_at = _now()
     report.duration_s = round(time.perf_counter() - start, 2)
     return report
@@ -204,16 +205,6 @@ def project_template(project_dir: Path) -> str:
 
 
 # -- the checks ---------------------------------------------------------------------------------
-
-_GROUP_NAMES = {
-    "spec": ["spec"],
-    "compile": ["compile"],
-    "imports": ["imports"],
-    "lint": ["ruff check", "ruff format"],
-    "pytest": ["pytest", "pytest on postgresql"],
-    "migrations": ["migrations", "migrations check", "migrations on postgresql", "migrations check on postgresql"],
-    "boot": ["boot"],
-}
 
 
 def _spec(gate: _Gate) -> list[Check]:
@@ -278,53 +269,51 @@ def _runtime(gate: _Gate, cache_dir: Path) -> list[Check]:
     return [Check("runtime", "pass", _since(start), detail=f"{how}: {rt.key}")]
 
 
-def _pytest(gate: _Gate) -> list[Check]:
+def _pytest(gate: _Gate, database_url: str | None = None) -> Check:
+    name = "pytest on postgresql" if database_url else "pytest"
+    # -vv: outweighs a project's `addopts = "-q"`, so the last line names a test that hangs
     argv = [str(_python(gate)), "-m", "pytest", "-vv", "-p", "no:cacheprovider", "--tb=short", "-rfE", "--color=no"]
-    label = _db_label(gate.settings.env.get(gate.settings.database_env))
-
-    def run(name: str, database_url: str | None = None) -> Check:
-        workdir = gate.workdir(name)
-        result = gate.run(argv, workdir=workdir, env=gate.env(workdir, database_url))
-        check = _judge(name, result, gate, output_excerpt.pytest, command="pytest", ok=_pytest_result)
-        check.database = "postgresql" if database_url else label
-        return check
-
-    checks = [run("pytest")]
-    checks.append(_on_postgres(gate, "pytest on postgresql", "tests", run))
-    return checks
+    workdir = gate.workdir(name)
+    result = gate.run(argv, workdir=workdir, env=gate.env(workdir, database_url))
+    check = _judge(name, result, gate, output_excerpt.pytest, command="pytest", ok=_pytest_result)
+    check.database = "postgresql" if database_url else gate.database_label
+    return check
 
 
-def _migrations(gate: _Gate) -> list[Check]:
+def _pytest_postgres(gate: _Gate) -> list[Check]:
+    return _on_postgres(gate, ["pytest on postgresql"], "tests", lambda url: [_pytest(gate, url)])
+
+
+def _migrations(gate: _Gate, database_url: str | None = None) -> list[Check]:
+    """The migrations on an empty database, then the manifest's migrations check on it."""
     s = gate.settings
+    suffix = " on postgresql" if database_url else ""
+    names = [f"migrations{suffix}", f"migrations check{suffix}"]
     if not s.migrations:
-        why = "the template has no migrations"
-        return [Check(n, "skip", detail=why) for n in _GROUP_NAMES["migrations"]]
-    label = _db_label(s.env.get(s.database_env))
+        return [Check(n, "skip", detail="the template has no migrations") for n in names]
+    database = "postgresql" if database_url else gate.database_label
+    workdir = gate.workdir(names[0])
+    env = gate.env(workdir, database_url)
+    upgrade = gate.run([str(_python(gate)), *s.migrations], workdir=workdir, env=env)
+    first = _judge(names[0], upgrade, gate, output_excerpt.traceback, "schema built on an empty database",
+                   command=" ".join(s.migrations))  # fmt: skip
+    if not s.migrations_check:
+        second = Check(names[1], "skip", detail="the template has no migrations check")
+    elif not first.passed:
+        second = Check(names[1], "skip", detail="the migrations did not run")
+    else:
+        result = gate.run([str(_python(gate)), *s.migrations_check], workdir=gate.workdir(names[1]), env=env)
+        second = _judge(names[1], result, gate, output_excerpt.traceback, "migrations match the models",
+                        command=" ".join(s.migrations_check))  # fmt: skip
+    first.database = second.database = database
+    return [first, second]
 
-    def run(suffix: str, database_url: str | None = None) -> list[Check]:
-        database = "postgresql" if database_url else label
-        workdir = gate.workdir(f"migrations{suffix}")
-        env = gate.env(workdir, database_url)
-        upgrade = gate.run([str(_python(gate)), *s.migrations], workdir=workdir, env=env)
-        first = _judge(f"migrations{suffix}", upgrade, gate, output_excerpt.traceback, "schema built on an empty "
-                       "database", command=" ".join(s.migrations))  # fmt: skip
-        first.database = database
-        if not s.migrations_check:
-            second = Check(f"migrations check{suffix}", "skip", detail="the template has no migrations check")
-        elif not first.passed:
-            second = Check(f"migrations check{suffix}", "skip", detail="the migrations did not run")
-        else:
-            check_dir = gate.workdir(f"migrations-check{suffix}")
-            result = gate.run([str(_python(gate)), *s.migrations_check], workdir=check_dir, env=env)
-            second = _judge(f"migrations check{suffix}", result, gate, output_excerpt.traceback,
-                            "migrations match the models", command=" ".join(s.migrations_check))  # fmt: skip
-        second.database = database
-        return [first, second]
 
-    checks = run("")
-    pg_names = ["migrations on postgresql", "migrations check on postgresql"]
-    first = _on_postgres(gate, pg_names[0], "migrations", lambda _name, url=None: run(" on postgresql", url))
-    return checks + (first if isinstance(first, list) else [first, Check(pg_names[1], "skip", detail=first.detail)])
+def _migrations_postgres(gate: _Gate) -> list[Check]:
+    names = ["migrations on postgresql", "migrations check on postgresql"]
+    if not gate.settings.migrations:
+        return [Check(n, "skip", detail="the template has no migrations") for n in names]
+    return _on_postgres(gate, names, "migrations", lambda url: _migrations(gate, url))
 
 
 def _boot(gate: _Gate) -> list[Check]:
@@ -335,7 +324,7 @@ def _boot(gate: _Gate) -> list[Check]:
     url = f"http://127.0.0.1:{port}{s.health_path}"
     log = workdir / "output.log"
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
-    label = _db_label(s.env.get(s.database_env))
+    label = gate.database_label
     start = time.perf_counter()
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, cwd=gate.project, env=gate.env(workdir), stdout=out, stderr=subprocess.STDOUT,
@@ -380,22 +369,25 @@ def _await_health(
 # -- helpers shared by the checks ---------------------------------------------------------------
 
 
-def _on_postgres(gate: _Gate, name: str, purpose: str, run: Callable[..., Check | list[Check]]) -> Check | list[Check]:
-    """Run ``run(name, url)`` on a fresh PostgreSQL database, or say why it was skipped."""
+def _on_postgres(gate: _Gate, names: list[str], purpose: str, run: Callable[[str], list[Check]]) -> list[Check]:
+    """``run(url)`` on a fresh database of the given PostgreSQL server, or say why not."""
     if not gate.settings.postgres:
-        return Check(name, "skip", detail="the template does not run on PostgreSQL", database="postgresql")
-    if not gate.postgres_url:
-        return Check(name, "skip", detail="no PostgreSQL server was given", database="postgresql")
-    start = time.perf_counter()
-    try:
-        with scratch_database(gate.postgres_url, scheme=gate.settings.postgres_scheme, purpose=purpose) as url:
-            result = run(name, url)
-    except EngineError as exc:
-        return Check(name, "fail", _since(start), detail=exc.message, database="postgresql")
-    note = f" (server {server_label(gate.postgres_url)})"
-    for c in result if isinstance(result, list) else [result]:
-        c.detail += note if c.status == "pass" else ""
-    return result
+        why = "the template does not run on PostgreSQL"
+    elif not gate.postgres_url:
+        why = "no PostgreSQL server was given"
+    else:
+        start = time.perf_counter()
+        try:
+            with scratch_database(gate.postgres_url, scheme=gate.settings.postgres_scheme, purpose=purpose) as url:
+                checks = run(url)
+        except EngineError as exc:
+            return [Check(names[0], "fail", _since(start), detail=exc.message, database="postgresql")] + [
+                Check(n, "skip", detail="no database", database="postgresql") for n in names[1:]
+            ]
+        for c in checks:
+            c.detail += f" (server {server_label(gate.postgres_url)})" if c.status == "pass" else ""
+        return checks
+    return [Check(n, "skip", detail=why, database="postgresql") for n in names]
 
 
 def _judge(
@@ -431,18 +423,43 @@ def _last_test(output: str) -> str:
     return ""
 
 
-def _guarded(group: str, step: Callable[[_Gate], list[Check]], gate: _Gate) -> list[Check]:
+def _guarded(step: _Step, gate: _Gate) -> list[Check]:
     """A step that crashes becomes one failed check instead of a missing report."""
     start = time.perf_counter()
     try:
-        return step(gate)
-    except Exception as exc:  # noqa: BLE001 — the report must be produced whatever a step does
-        return [Check(_GROUP_NAMES.get(group, [group])[0], "fail", _since(start),
-                      detail=f"the gate crashed in this check: {type(exc).__name__}: {exc}")]  # fmt: skip
+        return step.run(gate)
+    except Exception as exc:  # the report must be produced whatever a step does
+        crash = f"the gate crashed in this check: {type(exc).__name__}: {exc}"
+        return [Check(step.names[0], "fail", _since(start), detail=crash)] + [
+            Check(n, "skip", detail="skipped after the crash above") for n in step.names[1:]
+        ]
 
 
-def _not_selected(group: str) -> list[Check]:
-    return [Check(n, "skip", detail="not selected") for n in _GROUP_NAMES[group]]
+def _not_selected(step: _Step) -> list[Check]:
+    return [Check(n, "skip", detail="not selected") for n in step.names]
+
+
+@dataclass(frozen=True)
+class _Step:
+    group: str
+    names: tuple[str, ...]
+    run: Callable[[_Gate], list[Check]]
+
+
+_STATIC = [
+    _Step("spec", ("spec",), lambda g: _spec(g)),
+    _Step("compile", ("compile",), lambda g: _compile(g)),
+    _Step("imports", ("imports",), lambda g: _imports(g)),
+    _Step("lint", ("ruff check", "ruff format"), lambda g: _lint(g)),
+]
+_DYNAMIC = [
+    _Step("pytest", ("pytest",), lambda g: [_pytest(g)]),
+    _Step("pytest", ("pytest on postgresql",), lambda g: _pytest_postgres(g)),
+    _Step("migrations", ("migrations", "migrations check"), lambda g: _migrations(g)),
+    _Step("migrations", ("migrations on postgresql", "migrations check on postgresql"),
+          lambda g: _migrations_postgres(g)),
+    _Step("boot", ("boot",), lambda g: _boot(g)),
+]  # fmt: skip
 
 
 def _python(gate: _Gate) -> Path:
