@@ -88,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "codebegen-tests" / "runtimes")
     args = parser.parse_args(argv)
 
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    print(f"date: {time.strftime('%Y-%m-%d')}, postgres: {'yes' if args.postgres_url else 'no'}, workers: {args.workers}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}"
+    )
+    print(
+        f"date: {time.strftime('%Y-%m-%d')}, postgres: {'yes' if args.postgres_url else 'no'}, workers: {args.workers}"
+    )
     failures = 0
     with tempfile.TemporaryDirectory(prefix="codebegen-bench-") as tmp:
         items = projects(Path(tmp))
