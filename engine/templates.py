@@ -15,6 +15,7 @@ Payload conventions, so a new template needs no Python change:
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 import os
@@ -162,13 +163,22 @@ def check_supported(spec: ProjectSpec, template: Template) -> None:
 
 
 def _environment(template: Template) -> jinja2.Environment:
+    return _environment_for(str(template.files_dir))
+
+
+@functools.lru_cache(maxsize=16)
+def _environment_for(files_dir: str) -> jinja2.Environment:
+    """One Environment per template per process, so each file is compiled once, not per render.
+
+    """
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template.files_dir)),
+        loader=jinja2.FileSystemLoader(files_dir),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        auto_reload=False,  # templates are package data; skip a stat per file per render
     )
     env.filters.update(
         py=names.py_literal,
@@ -202,7 +212,7 @@ def render(spec: ProjectSpec, template: Template, out_dir: Path) -> list[Path]:
             if parts[-1].endswith(".jinja"):
                 parts[-1] = parts[-1][: -len(".jinja")]
             dest = out_dir.joinpath(*(names.safe_path_part(p) for p in parts))
-            if not dest.resolve().is_relative_to(out_dir):
+            if ".." in parts or not dest.is_relative_to(out_dir):
                 raise TemplateError(f"template {template.name!r}: {rel_posix} renders outside the project")
             if src.suffix == ".jinja":
                 try:
