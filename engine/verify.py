@@ -212,7 +212,8 @@ def _spec(gate: _Gate) -> list[Check]:
     try:
         spec = load_spec(gate.project / "codebegen.json")
     except SpecError as exc:
-        return [Check("spec", "fail", _since(start), detail=exc.message, output="\n".join(exc.problems))]
+        problems = "\n".join(gate.clean(p) for p in exc.problems)
+        return [Check("spec", "fail", _since(start), detail=gate.clean(exc.message), output=problems)]
     return [Check("spec", "pass", _since(start), detail=f"{len(spec.entities)} entities, auth={spec.auth}")]
 
 

@@ -280,3 +280,35 @@ def test_generated_project_passes_the_whole_gate(generated: Path, runtime_cache:
     assert not [c.name for c in report.checks if c.status == "skip"]
     assert files_of(generated) == before
     _assert_no_scratch_databases(postgres_url)
+
+
+# -- what a manifest does not ask for is skipped, with the reason ------------------------------
+
+MINI_MANIFEST = """\
+name: mini
+description: a template without migrations or PostgreSQL
+stack: [fastapi]
+database: none
+verify:
+  requirements: requirements.txt
+  env: {ENVIRONMENT: test}
+  postgres: false
+  boot_note: the boot check only proves the app starts and answers /health
+  real_server_note: pytest ran against an in-process stand-in, not a real database server
+"""
+
+
+@pytest.mark.slow
+def test_manifest_decides_what_runs(project: Path, tmp_path: Path, runtime_cache: Path) -> None:
+    root = tmp_path / "templates"
+    (root / "mini").mkdir(parents=True)
+    (root / "mini" / "template.yaml").write_text(MINI_MANIFEST)
+    edit(project / "pyproject.toml", lambda s: s.replace('template = "fastapi_sqlalchemy"', 'template = "mini"'))
+    report = verify(project, cache_dir=runtime_cache, postgres_url="postgresql://unused:1/x",
+                    select=["migrations", "boot"], templates_root=root)  # fmt: skip
+    assert report.check("migrations").status == "skip"
+    assert report.check("migrations").detail == "the template has no migrations"
+    assert report.check("migrations on postgresql").status == "skip"
+    assert report.check("boot").status == "pass" and report.check("boot").database is None
+    assert "in-process stand-in" in report.summary() and "in-process stand-in" in report.to_markdown()
+    assert report.template == "mini"
