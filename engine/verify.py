@@ -155,7 +155,7 @@ def verify(
         raise ValueError(f"unknown check groups {sorted(unknown)}; choose from {', '.join(GROUPS)}")
     report = TrustReport(
         template=template_name,
-        project=project_dir.name,
+        project=_project_name(project_dir),
         codebegen_version=codebegen_version(),
         started_at=_now(),
         notes=[n for n in (settings.boot_note, settings.real_server_note) if n],
@@ -469,6 +469,15 @@ def _python(gate: _Gate) -> Path:
     return gate.runtime.python
 
 
+def _project_name(project_dir: Path) -> str:
+    """The spec's name (the gate may run on a scratch copy with a meaningless folder name)."""
+    try:
+        name = json.loads((project_dir / "codebegen.json").read_text(encoding="utf-8"))["name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return project_dir.name
+    return name if isinstance(name, str) and name else project_dir.name
+
+
 def _db_label(url: str | None) -> str | None:
     if not url or "://" not in url:
         return None
@@ -527,4 +536,4 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-__all__ = ["GROUPS", "project_template", "verify"]
+__all__ = ["GROUPS", "Check", "TrustReport", "project_template", "verify"]
