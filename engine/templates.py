@@ -37,6 +37,7 @@ from engine.spec import FIELD_TYPES, ProjectSpec
 
 TEMPLATES_ROOT = Path(__file__).resolve().parent.parent / "templates"
 DEFAULT_TEMPLATE = "fastapi_sqlalchemy"
+JINJA_CACHE_DIR = Path.home() / ".cache" / "codebegen" / "jinja"
 _KINDS = ("many_to_one", "one_to_one", "many_to_many")
 
 
@@ -166,6 +167,16 @@ def _environment(template: Template) -> jinja2.Environment:
     return _environment_for(str(template.files_dir))
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates shared between processes (keyed by source checksum, so never stale)."""
+    directory = JINJA_CACHE_DIR
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # an unwritable home only costs compile time
+    return jinja2.FileSystemBytecodeCache(str(directory))
+
+
 @functools.lru_cache(maxsize=16)
 def _environment_for(files_dir: str) -> jinja2.Environment:
     """One Environment per template per process, so each file is compiled once, not per render.
@@ -179,6 +190,7 @@ def _environment_for(files_dir: str) -> jinja2.Environment:
         lstrip_blocks=True,
         autoescape=False,
         auto_reload=False,  # templates are package data; skip a stat per file per render
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(
         py=names.py_literal,
