@@ -500,7 +500,7 @@ def _kill_group(proc: subprocess.Popen[bytes], *, graceful: bool = False) -> Non
     if graceful and proc.poll() is None:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=5)
+            proc.wait(timeout=3)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             pass
     try:

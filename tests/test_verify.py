@@ -313,3 +313,23 @@ def test_manifest_decides_what_runs(project: Path, tmp_path: Path, runtime_cache
     assert report.check("boot").status == "pass" and report.check("boot").database is None
     assert "in-process stand-in" in report.summary() and "in-process stand-in" in report.to_markdown()
     assert report.template == "mini"
+
+
+def test_runtime_that_cannot_be_built_fails_and_skips_what_needs_it(project: Path, tmp_path: Path) -> None:
+    (project / "requirements.txt").write_text("fastapi ===\n")
+    report = verify(project, cache_dir=tmp_path / "cache", select=["pytest", "boot"])
+    assert report.check("runtime").status == "fail" and "could not install" in report.check("runtime").detail
+    assert report.check("pytest").status == "skip" and "runtime" in report.check("pytest").detail
+    assert report.check("boot").status == "skip" and not report.passed
+
+
+@pytest.mark.slow
+def test_app_that_never_finishes_starting_hits_the_time_limit(project: Path, runtime_cache: Path) -> None:
+    edit(project / "app" / "main.py", lambda s: s.replace(
+        'app = FastAPI(title="inventory")',
+        "import contextlib\nimport time\n\n\n@contextlib.asynccontextmanager\nasync def lifespan(app):\n"
+        "    time.sleep(600)\n    yield\n\n\napp = FastAPI(title=\"inventory\", lifespan=lifespan)",
+    ))  # fmt: skip
+    check = verify(project, cache_dir=runtime_cache, select=["boot"], step_timeout=4).check("boot")
+    assert check.status == "fail" and check.detail == "timed out after 4 s waiting for GET /health"
+    assert check.duration_s < 12
