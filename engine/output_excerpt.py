@@ -50,11 +50,10 @@ def pytest(output: str) -> Excerpt:
         if _TRACEBACK in output:  # pytest itself crashed (conftest import error, bad plugin)
             return traceback(output)
         return Excerpt(result or tail(output).headline, bounded([result] if result else tail(output).text.splitlines()))
-    picked: list[str] = []
-    for m in failed:
-        reason = f" - {m.group(3)}" if m.group(3) else ""
-        picked.append(f"{m.group(1)} {m.group(2)}{reason}")
-    picked += _assertion_lines(lines)
+    picked = [f"{m.group(1)} {m.group(2)}" + (f" - {m.group(3)}" if m.group(3) else "") for m in failed[:10]]
+    if len(failed) > 10:
+        picked.append(f"... and {len(failed) - 10} more failing")
+    picked += _failure_details(lines)
     if result:
         picked.append(result)
     first = failed[0]
@@ -62,28 +61,26 @@ def pytest(output: str) -> Excerpt:
     return Excerpt(_shorten(headline), bounded(picked))
 
 
-def _assertion_lines(lines: list[str], per_failure: int = 6) -> list[str]:
-    """From the FAILURES section: each failure's header, its ``file:line`` and first ``E`` lines."""
-    out: list[str] = []
-    in_failures = False
-    count = 0
+def _failure_details(lines: list[str], failures: int = 3, frames: int = 2, errors: int = 6) -> list[str]:
+    """For the first failures of the FAILURES/ERRORS section: the header, the last frames in the
+    project (relative paths; library frames are absolute) and the first ``E`` lines."""
+    blocks: list[list[str]] = []
+    in_section = False
     for ln in lines:
         if re.match(r"^=+ (FAILURES|ERRORS) =+$", ln):
-            in_failures = True
-            continue
-        if not in_failures:
-            continue
-        if re.match(r"^=+ .* =+$", ln):
-            if "FAILURES" not in ln and "ERRORS" not in ln:
-                break
-        if re.match(r"^_+ .* _+$", ln):
-            out.append(ln.strip("_ ").join(("--- ", " ---")))
-            count = 0
-        elif ln.startswith("E ") and count < per_failure:
-            out.append("  " + ln)
-            count += 1
-        elif re.match(r"^\S+\.py:\d+: \w+", ln):
-            out.append("  " + ln)
+            in_section = True
+        elif in_section and re.match(r"^=+ .* =+$", ln):
+            in_section = False
+        elif in_section and re.match(r"^_+ .* _+$", ln):
+            blocks.append([ln])
+        elif in_section and blocks:
+            blocks[-1].append(ln)
+    out: list[str] = []
+    for block in blocks[:failures]:
+        where = [ln for ln in block[1:] if re.match(r"^[^/\s]\S*\.py:\d+: ", ln)]
+        errs = [ln for ln in block[1:] if ln.startswith("E ")]
+        out.append("--- " + block[0].strip("_ ") + " ---")
+        out += ["  " + ln for ln in where[-frames:]] + ["  " + ln for ln in errs[:errors]]
     return out
 
 
