@@ -1,0 +1,257 @@
+"""Deterministic repair of a spec-shaped object that a model (or a person) wrote loosely.
+
+Owns the step between "JSON that parses" and ``engine.spec.parse_spec``: names normalised
+(PascalCase singular entities, snake_case fields), type synonyms mapped (``string`` -> ``str``),
+implicit columns dropped, ``<entity>_id`` fields turned into relationships, duplicates merged,
+relationships to unknown entities dropped, ``auth``/``owned`` made consistent. Every change
+that loses or invents information is reported as a warning line, never done silently. It does
+not call models and does not validate (``parse_spec`` does, afterwards).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from engine import names
+from engine.spec import CLASS_RESERVED, FIELD_TYPES, IMPLICIT_FIELDS, SQL_RESERVED, _reserved
+
+TYPE_SYNONYMS = {
+    "string": "str", "varchar": "str", "char": "str", "name": "str", "phone": "str", "slug": "str",
+    "integer": "int", "bigint": "int", "smallint": "int", "number": "float", "double": "float",
+    "real": "float", "numeric": "decimal", "money": "decimal", "currency": "decimal", "price": "decimal",
+    "boolean": "bool", "flag": "bool", "timestamp": "datetime", "time": "datetime", "date_time": "datetime",
+    "email_address": "email", "uri": "url", "link": "url", "guid": "uuid", "choice": "enum",
+    "select": "enum", "object": "json", "dict": "json", "list": "json", "array": "json", "longtext": "text",
+}  # fmt: skip
+KIND_SYNONYMS = {
+    "belongs_to": "many_to_one", "manytoone": "many_to_one", "many-to-one": "many_to_one", "n:1": "many_to_one",
+    "has_many": "one_to_many", "onetomany": "one_to_many", "one-to-many": "one_to_many", "1:n": "one_to_many",
+    "has_one": "one_to_one", "onetoone": "one_to_one", "one-to-one": "one_to_one", "1:1": "one_to_one",
+    "manytomany": "many_to_many", "many-to-many": "many_to_many", "n:m": "many_to_many", "has_and_belongs_to_many": "many_to_many",
+}  # fmt: skip
+LOGIN_ENTITIES = {"user", "account", "login"}
+
+
+def _words(text: str) -> list[str]:
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(text))
+    return [w for w in re.split(r"[^A-Za-z0-9]+", text) if w]
+
+
+def to_snake(text: str) -> str:
+    out = "_".join(w.lower() for w in _words(text))
+    if out and out[0].isdigit():
+        out = "n_" + out
+    return out
+
+
+def singular(word: str) -> str:
+    for plural, single in (("people", "person"), ("children", "child"), ("statuses", "status"), ("data", "datum")):
+        if word.endswith(plural):
+            return word[: -len(plural)] + single
+    if re.search(r"[^aeiou]ies$", word):
+        return word[:-3] + "y"
+    if re.search(r"(ss|x|z|ch|sh)es$", word):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def to_entity(text: str) -> str:
+    words = _words(text)
+    if not words:
+        return ""
+    words[-1] = singular(words[-1].lower())
+    name = "".join(w[:1].upper() + w[1:].lower() if not w.isupper() else w.capitalize() for w in words)
+    return name if name[:1].isalpha() else "E" + name
+
+
+def _field_name(raw: str, warnings: list[str], where: str) -> str | None:
+    name = to_snake(raw)
+    if not name:
+        warnings.append(f"{where}: dropped a field without a usable name ({raw!r})")
+        return None
+    if name in CLASS_RESERVED or _reserved(name) or name in SQL_RESERVED:
+        new = f"{name}_value"
+        warnings.append(f"{where}: renamed field {name!r} to {new!r} ({name!r} is reserved)")
+        return new
+    return name[:48]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):  # {"Book": {...}} or {"title": "str"}
+        return [{"name": k, **(v if isinstance(v, dict) else {"type": v})} for k, v in value.items()]
+    return []
+
+
+def clean_spec(raw: Any) -> tuple[dict[str, Any], list[str]]:
+    """Return a spec-shaped dict ready for ``parse_spec`` and the warnings about what changed."""
+    warnings: list[str] = []
+    if not isinstance(raw, dict):
+        return {"name": "app", "entities": []}, ["the model did not return a JSON object"]
+    auth = bool(raw.get("auth", False))
+    entities: dict[str, dict[str, Any]] = {}
+    relationships: list[dict[str, Any]] = []
+    owned_by_user: set[str] = set()
+
+    for item in _as_list(raw.get("entities")):
+        if not isinstance(item, dict):
+            continue
+        name = to_entity(item.get("name", ""))
+        if not name:
+            warnings.append(f"dropped an entity without a usable name ({item.get('name')!r})")
+            continue
+        entity = entities.setdefault(name, {"name": name, "owned": False, "fields": {}, "description": ""})
+        if item.get("name") and to_entity(item["name"]) != item["name"] and names.snake(name) not in LOGIN_ENTITIES:
+            if item["name"] != name:
+                warnings.append(f"entity {item['name']!r} renamed to {name!r}")
+        entity["owned"] = entity["owned"] or bool(item.get("owned", False))
+        if isinstance(item.get("description"), str):
+            entity["description"] = item["description"][:500]
+        for f in _as_list(item.get("fields")):
+            if not isinstance(f, dict):
+                continue
+            fname = _field_name(f.get("name", ""), warnings, f"entity {name!r}")
+            if fname is None:
+                continue
+            if fname in IMPLICIT_FIELDS or fname in ("user_id", "created_by"):
+                if fname in ("owner_id", "user_id", "created_by"):
+                    owned_by_user.add(name)
+                continue
+            ftype = str(f.get("type", "str")).strip().lower()
+            ftype = TYPE_SYNONYMS.get(ftype, ftype)
+            if ftype not in FIELD_TYPES:
+                warnings.append(f"entity {name!r}, field {fname!r}: unknown type {f.get('type')!r} read as str")
+                ftype = "str"
+            field: dict[str, Any] = {"name": fname, "type": ftype, "required": bool(f.get("required", True))}
+            if f.get("unique") and ftype not in ("json", "text", "bool", "enum"):
+                field["unique"] = True
+            if ftype == "enum":
+                values = [str(v).strip() for v in f.get("values") or [] if str(v).strip()]
+                values = list(dict.fromkeys(v[:64] for v in values))
+                if not values:
+                    warnings.append(f"entity {name!r}, field {fname!r}: enum without values read as str")
+                    field["type"] = "str"
+                else:
+                    field["values"] = values
+            if isinstance(f.get("description"), str):
+                field["description"] = f["description"][:500]
+            if fname in entity["fields"]:
+                warnings.append(f"entity {name!r}: merged duplicate field {fname!r}")
+            entity["fields"][fname] = field
+
+    known = {names.snake(n): n for n in entities}
+    # "<entity>_id" fields are references in disguise
+    for name, entity in entities.items():
+        for fname in list(entity["fields"]):
+            m = re.fullmatch(r"(.+)_ids?", fname)
+            if m and m.group(1) in known:
+                kind = "many_to_many" if fname.endswith("_ids") else "many_to_one"
+                relationships.append({"source": name, "target": known[m.group(1)], "kind": kind})
+                del entity["fields"][fname]
+                warnings.append(f"entity {name!r}: field {fname!r} turned into a {kind} relationship")
+
+    for r in raw.get("relationships") or []:
+        if isinstance(r, list | tuple) and len(r) >= 3:
+            r = {"source": r[0], "target": r[1], "kind": r[2]}
+        if not isinstance(r, dict):
+            continue
+        source, target = to_entity(r.get("source", "")), to_entity(r.get("target", ""))
+        kind = str(r.get("kind", "many_to_one")).strip().lower().replace(" ", "_")
+        kind = KIND_SYNONYMS.get(kind, kind)
+        if kind not in ("many_to_one", "one_to_many", "one_to_one", "many_to_many"):
+            warnings.append(f"relationship {source} -> {target}: unknown kind {r.get('kind')!r} read as many_to_one")
+            kind = "many_to_one"
+        if kind == "one_to_many":
+            source, target, kind = target, source, "many_to_one"
+        if names.snake(target) in LOGIN_ENTITIES and target not in entities and source in entities:
+            owned_by_user.add(source)  # a reference to the implicit login entity means ownership
+            continue
+        if source not in entities or target not in entities:
+            missing = source if source not in entities else target
+            warnings.append(f"dropped relationship {source} -> {target}: no entity {missing!r}")
+            continue
+        rel = {"source": source, "target": target, "kind": kind, "required": bool(r.get("required", False))}
+        if source == target and kind != "many_to_many":
+            rel["required"] = False
+        relationships.append(rel)
+
+    relationships = _dedupe_relationships(relationships, warnings)
+    relationships = _break_cycles(relationships, warnings)
+
+    for name in owned_by_user & set(entities):
+        entities[name]["owned"] = True
+    if any(e["owned"] for e in entities.values()) and not auth:
+        auth = True
+        warnings.append("auth turned on: some entities belong to users")
+    if auth:  # the login entity is implicit: references to it become ownership
+        for login in [n for n in entities if names.snake(n) in LOGIN_ENTITIES]:
+            del entities[login]
+            warnings.append(f"dropped entity {login!r}: the login entity is implicit when auth is on")
+            for r in [r for r in relationships if login in (r["source"], r["target"])]:
+                relationships.remove(r)
+                if r["target"] == login and r["source"] in entities:
+                    entities[r["source"]]["owned"] = True
+
+    project = to_snake(raw.get("name") or "") or (names.snake(next(iter(entities))) + "_api" if entities else "app")
+    if _reserved(project) or not re.match(r"^[a-z]", project):
+        project = f"{project}_app" if re.match(r"^[a-z]", project) else "app"
+    spec = {
+        "name": project[:48],
+        "description": str(raw.get("description") or "")[:2000],
+        "auth": auth,
+        "entities": [
+            {
+                "name": e["name"],
+                "owned": e["owned"],
+                "description": e["description"],
+                "fields": list(e["fields"].values()),
+            }
+            for e in entities.values()
+        ],
+        "relationships": relationships,
+    }
+    return spec, warnings
+
+
+def _dedupe_relationships(rels: list[dict[str, Any]], warnings: list[str]) -> list[dict[str, Any]]:
+    out: dict[tuple[str, ...], dict[str, Any]] = {}
+    for r in rels:
+        if r["kind"] == "many_to_many":
+            key = ("m2m", *sorted((r["source"], r["target"])))
+        else:
+            key = (r["source"], r["target"])
+        if key in out:
+            warnings.append(f"merged duplicate relationship {r['source']} -> {r['target']}")
+            continue
+        out[key] = r
+    return list(out.values())
+
+
+def _break_cycles(rels: list[dict[str, Any]], warnings: list[str]) -> list[dict[str, Any]]:
+    kept: list[dict[str, Any]] = []
+    for r in rels:
+        if r["kind"] != "many_to_many" and r["source"] != r["target"] and _reaches(kept, r["target"], r["source"]):
+            warnings.append(f"dropped relationship {r['source']} -> {r['target']}: it would close a cycle")
+            continue
+        kept.append(r)
+    return kept
+
+
+def _reaches(rels: list[dict[str, Any]], start: str, goal: str) -> bool:
+    edges: dict[str, set[str]] = {}
+    for r in rels:
+        if r["kind"] != "many_to_many" and r["source"] != r["target"]:
+            edges.setdefault(r["source"], set()).add(r["target"])
+    seen, todo = set(), [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        if node not in seen:
+            seen.add(node)
+            todo.extend(edges.get(node, ()))
+    return False
