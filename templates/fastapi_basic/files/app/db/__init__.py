@@ -1,0 +1,1 @@
+"""The SQLite layer: table descriptions (tables.py), value conversion (table.py), queries (crud.py)."""
