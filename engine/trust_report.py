@@ -37,6 +37,7 @@ class Check:
     output: str = ""
     database: str | None = None
     command: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)  # e.g. boot's startup_s
 
     @property
     def passed(self) -> bool:

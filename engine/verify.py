@@ -330,13 +330,16 @@ def _boot(gate: _Gate) -> list[Check]:
     with open(log, "wb") as out:
         proc = subprocess.Popen(argv, cwd=gate.project, env=gate.env(workdir), stdout=out, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        verdict, startup = False, 0.0
         try:
             verdict, detail = _await_health(proc, opener, url, s.health_path, start + gate.timeout)
+            startup = _since(start)
         finally:
-            _kill_group(proc, graceful=True)
+            _kill_group(proc, graceful=verdict)  # a server that never answered gets no grace period
     took = _since(start)
     if verdict:
-        return [Check("boot", "pass", took, detail=detail, database=label, command=" ".join(s.boot))]
+        return [Check("boot", "pass", took, detail=detail, database=label, command=" ".join(s.boot),
+                      metrics={"startup_s": startup})]  # fmt: skip
     excerpt = output_excerpt.traceback(gate.clean(_read_log(log)))
     return [Check("boot", "fail", took, detail=detail, output=excerpt.text, database=label, command=" ".join(s.boot))]
 

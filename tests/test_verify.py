@@ -149,6 +149,7 @@ def test_good_project_passes_every_check(good_run) -> None:
     assert report.check("pytest").database == "sqlite" and "3 passed" in report.check("pytest").detail
     assert report.check("pytest on postgresql").detail == "no PostgreSQL server was given"
     assert "answered 200" in report.check("boot").detail
+    assert 0 < report.check("boot").metrics["startup_s"] < 30
     assert report.template == "fastapi_sqlalchemy" and report.project == "inventory"
     assert report.codebegen_version and report.duration_s > 0
 
