@@ -17,7 +17,8 @@ What a template needs comes from its manifest's ``verify`` section only. The gat
 touches the project directory: it copies the project into a scratch folder and runs there, so
 no SQLite file, ``__pycache__`` or tool cache is left behind; each step gets its own scratch
 ``{workdir}``. Each subprocess runs in its own process group under a time limit and is killed
-with its children when it runs over. A step that crashes becomes a failed check; the report is
+with its children when it runs over (``engine.process_group``; the boot check waits with
+``engine.health_probe``). Independent subprocess checks run ``workers`` at a time. A step that crashes becomes a failed check; the report is
 always produced. Children get a small, explicit environment (PATH, HOME and locale are passed
 through, nothing else), so a DATABASE_URL of the caller's shell cannot leak into a check.
 
@@ -31,23 +32,19 @@ import itertools
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import tomllib
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine import output_excerpt
+from engine import output_excerpt, process_group
 from engine.errors import EngineError, SpecError, VerificationError
+from engine.health_probe import await_health
 from engine.project_imports import check_imports, is_skipped, python_files
 from engine.runtime import RuntimeEnv, ensure_runtime
 from engine.scratch_database import scratch_database, server_label
@@ -58,20 +55,6 @@ from engine.trust_report import JSON_NAME, MARKDOWN_NAME, Check, TrustReport
 GROUPS = ("spec", "compile", "imports", "lint", "pytest", "migrations", "boot")
 _RUNTIME_GROUPS = {"pytest", "migrations", "boot"}
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
-_MAX_LOG = 512 * 1024
-
-
-@dataclass
-class _Run:
-    """What one subprocess did."""
-
-    returncode: int | None  # None: killed at the time limit
-    output: str
-    seconds: float
-
-    @property
-    def timed_out(self) -> bool:
-        return self.returncode is None
 
 
 @dataclass
@@ -106,20 +89,11 @@ class _Gate:
             env[self.settings.database_env] = database_url
         return env
 
-    def run(self, argv: list[str], *, workdir: Path, env: dict[str, str], cwd: Path | None = None) -> _Run:
-        """Run argv in its own process group with the gate's time limit; output goes to a file."""
-        log = workdir / "output.log"
-        start = time.perf_counter()
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(argv, cwd=cwd or self.project, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-            try:
-                code: int | None = proc.wait(timeout=self.timeout)
-            except subprocess.TimeoutExpired:
-                code = None
-            finally:
-                _kill_group(proc)  # also reaps children a finished step left running
-        return _Run(code, self.clean(_read_log(log)), time.perf_counter() - start)
+    def run(self, argv: list[str], *, workdir: Path, env: dict[str, str]) -> process_group.Finished:
+        """Run argv in the project copy under the gate's time limit."""
+        done = process_group.run(argv, cwd=self.project, env=env, log=workdir / "output.log", timeout=self.timeout)
+        done.output = self.clean(done.output)
+        return done
 
     def clean(self, text: str) -> str:
         """Show paths relative to the project instead of inside the scratch copy."""
@@ -318,56 +292,28 @@ def _migrations_postgres(gate: _Gate) -> list[Check]:
 
 
 def _boot(gate: _Gate) -> list[Check]:
+    """Serve the app with the manifest's boot command until GET health_path answers, then stop it."""
     s = gate.settings
     workdir = gate.workdir("boot")
-    port = _free_port()
+    port = process_group.free_port()
     argv = [str(_python(gate)), *(a.replace("{port}", str(port)) for a in s.boot)]
-    url = f"http://127.0.0.1:{port}{s.health_path}"
     log = workdir / "output.log"
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
-    label = gate.database_label
     start = time.perf_counter()
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, cwd=gate.project, env=gate.env(workdir), stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-        verdict, startup = False, 0.0
-        try:
-            verdict, detail = _await_health(proc, opener, url, s.health_path, start + gate.timeout)
-            startup = _since(start)
-        finally:
-            _kill_group(proc, graceful=verdict)  # a server that never answered gets no grace period
-    took = _since(start)
-    if verdict:
-        return [Check("boot", "pass", took, detail=detail, database=label, command=" ".join(s.boot),
-                      metrics={"startup_s": startup})]  # fmt: skip
-    excerpt = output_excerpt.traceback(gate.clean(_read_log(log)))
-    return [Check("boot", "fail", took, detail=detail, output=excerpt.text, database=label, command=" ".join(s.boot))]
-
-
-def _await_health(
-    proc: subprocess.Popen[bytes], opener: urllib.request.OpenerDirector, url: str, path: str, deadline: float
-) -> tuple[bool, str]:
-    start = time.perf_counter()
-    while time.perf_counter() < deadline:
-        if proc.poll() is not None:
-            return False, f"the server exited with code {proc.returncode} before answering GET {path}"
-        try:
-            with opener.open(url, timeout=5) as resp:
-                status, body = resp.status, resp.read()
-        except urllib.error.HTTPError as exc:
-            status, body = exc.code, exc.read()
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.05)
-            continue
-        text = body.decode("utf-8", "replace")[:200]
-        try:
-            healthy = status == 200 and json.loads(body) == {"status": "ok"}
-        except ValueError:
-            healthy = False
-        if healthy:
-            return True, f'GET {path} answered 200 {{"status": "ok"}} {time.perf_counter() - start:.2f} s after start'
-        return False, f"GET {path} answered {status} {text!r}, expected 200 {{'status': 'ok'}}"
-    return False, f"timed out after {deadline - start:.0f} s waiting for GET {path}"
+    proc = process_group.start(argv, cwd=gate.project, env=gate.env(workdir), log=log)
+    health = None
+    try:
+        health = await_health(proc, f"http://127.0.0.1:{port}{s.health_path}", path=s.health_path,
+                              timeout=gate.timeout)  # fmt: skip
+    finally:
+        # a server that answered gets a moment to shut down cleanly; one that never did, none
+        process_group.stop(proc, grace=3.0 if health is not None and health.healthy else 0.0)
+    check = Check("boot", "pass" if health.healthy else "fail", _since(start), detail=health.detail,
+                  database=gate.database_label, command=" ".join(s.boot))  # fmt: skip
+    if health.healthy:
+        check.metrics["startup_s"] = round(health.seconds, 2)
+    else:
+        check.output = output_excerpt.traceback(gate.clean(process_group.read_log(log))).text
+    return [check]
 
 
 # -- helpers shared by the checks ---------------------------------------------------------------
@@ -396,7 +342,7 @@ def _on_postgres(gate: _Gate, names: list[str], purpose: str, run: Callable[[str
 
 def _judge(
     name: str,
-    run: _Run,
+    run: process_group.Finished,
     gate: _Gate,
     excerpt: Callable[[str], output_excerpt.Excerpt],
     ok_detail: str = "",
@@ -496,39 +442,6 @@ def _ignore(root: Path) -> Callable[[str, list[str]], set[str]]:
         return skipped | {n for n in names if n.endswith((".pyc", ".pyo"))}
 
     return ignore
-
-
-def _kill_group(proc: subprocess.Popen[bytes], *, graceful: bool = False) -> None:
-    """Stop the process and everything it started (its group: it ran with start_new_session)."""
-    if graceful and proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=3)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
-
-
-def _read_log(path: Path) -> str:
-    size = path.stat().st_size
-    with open(path, "rb") as f:
-        if size <= _MAX_LOG:
-            data = f.read()
-        else:  # keep the head (collection errors) and the tail (summary)
-            head = f.read(_MAX_LOG // 8)
-            f.seek(size - (_MAX_LOG - len(head)))
-            data = head + b"\n... (output cut) ...\n" + f.read()
-    return data.decode("utf-8", "replace")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _since(start: float) -> float:
