@@ -246,8 +246,10 @@ def _runtime(gate: _Gate, cache_dir: Path) -> list[Check]:
 
 def _pytest(gate: _Gate, database_url: str | None = None) -> Check:
     name = "pytest on postgresql" if database_url else "pytest"
-    # -vv: outweighs a project's `addopts = "-q"`, so the last line names a test that hangs
-    argv = [str(_python(gate)), "-m", "pytest", "-vv", "-p", "no:cacheprovider", "--tb=short", "-rfE", "--color=no"]
+    # -vv outweighs a project's `addopts = "-q"`, so the last line names a test that hangs;
+    # --rootdir/--confcutdir keep configuration from folders above the project out.
+    argv = [str(_python(gate)), "-m", "pytest", "-vv", "-p", "no:cacheprovider", "--tb=short", "-rfE",
+            "--color=no", "--rootdir=.", "--confcutdir=."]  # fmt: skip
     workdir = gate.workdir(name)
     result = gate.run(argv, workdir=workdir, env=gate.env(workdir, database_url))
     check = _judge(name, result, gate, output_excerpt.pytest, command="pytest", ok=_pytest_result)
