@@ -24,7 +24,7 @@ from engine.templates import load_template, render_project
 from tests.contract import exercise
 from tests.devset import gold_to_spec, load_gold
 
-TEMPLATES = ["fastapi_sqlalchemy"]
+TEMPLATES = ["fastapi_sqlalchemy", "fastapi_basic", "fastapi_mongo"]
 
 
 def _gold(case_id: str, owned: tuple[str, ...] = ()) -> ProjectSpec:

@@ -1,0 +1,60 @@
+"""The MongoDB connection: one async client a process, Beanie initialised on it at start-up.
+
+MONGODB_URL=mongomock:// selects an in-process stand-in (mongomock-motor) instead of a server:
+what the test suite and codebegen's boot check use where no MongoDB server runs. It keeps data
+in memory for one process and only imitates a server (see README, "Limits").
+"""
+
+import logging
+from typing import Any
+
+from beanie import init_beanie
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from app.core.config import get_settings
+from app.models import DOCUMENT_MODELS
+
+logger = logging.getLogger(__name__)
+_client: Any = None
+
+
+def _server_database(url: str, default_name: str) -> AsyncDatabase[Any]:
+    global _client
+    # tz_aware: datetimes come back as aware UTC; standard: UUIDs are stored as BSON UUIDs.
+    _client = AsyncMongoClient(url, tz_aware=True, uuidRepresentation="standard")
+    return _client.get_default_database(default=default_name)
+
+
+def _standin_database(name: str) -> Any:
+    global _client
+    from mongomock_motor import AsyncMongoMockClient  # a test dependency, needed only here
+
+    logger.warning("MONGODB_URL=mongomock://: using an in-process MongoDB stand-in; data is lost at exit")
+    _client = AsyncMongoMockClient(tz_aware=True, uuidRepresentation="standard")
+    database = _client[name]
+    list_names = database.list_collection_names
+
+    async def list_collection_names(filter: Any = None, session: Any = None, **_server_options: Any) -> Any:
+        # Beanie 2 passes options only a server knows (authorizedCollections, nameOnly); mongomock refuses them.
+        return await list_names(filter=filter, session=session)
+
+    database.list_collection_names = list_collection_names
+    return database
+
+
+async def init_db() -> None:
+    """Connect and let Beanie register the documents and create their indexes."""
+    settings = get_settings()
+    if settings.uses_standin:
+        database = _standin_database(settings.MONGODB_DB)
+    else:
+        database = _server_database(settings.MONGODB_URL, settings.MONGODB_DB)
+    await init_beanie(database=database, document_models=DOCUMENT_MODELS)
+
+
+async def close_db() -> None:
+    global _client
+    if isinstance(_client, AsyncMongoClient):
+        await _client.close()
+    _client = None
