@@ -116,8 +116,16 @@ def _json_py_literal(value: Any) -> str:
     return names.py_literal(value)
 
 
-def _field_view(entity: EntitySpec, f: FieldSpec) -> FieldView:
+def _field_view(entity: EntitySpec, f: FieldSpec, index: int = 0) -> FieldView:
     sample, invalid = _SAMPLES[f.type]
+    # Samples differ by field position, so a rule like "end_date after start_date" holds for
+    # the valid sample row (later fields get later dates, larger numbers).
+    if f.type == "date":
+        sample = f"2024-05-{10 + index % 18:02d}"
+    elif f.type == "datetime":
+        sample = f"2024-05-17T{8 + index % 12:02d}:30:00Z"
+    elif f.type == "int":
+        sample = 7 + index
     values = tuple(f.values or ())
     if f.type == "enum":
         sample = values[0]
@@ -154,7 +162,7 @@ def _entity_view(e: EntitySpec) -> EntityView:
         title_plural=_title(names.plural(module)),
         owned=e.owned,
         description=e.description,
-        fields=[_field_view(e, f) for f in e.fields],
+        fields=[_field_view(e, f, i) for i, f in enumerate(e.fields)],
     )
 
 

@@ -136,6 +136,15 @@ class RelationshipSpec(BaseModel):
         return f"{self.role}_ids" if self.kind == "many_to_many" else f"{self.role}_id"
 
 
+class RuleSpec(BaseModel):
+    """A business rule the prompt states that CRUD cannot express (written by the generator role)."""
+
+    model_config = _Strict
+
+    entity: str = Field(description="the entity whose rows the rule checks or computes")
+    description: str = Field(min_length=3, max_length=500, description="the rule in plain words")
+
+
 class ProjectSpec(BaseModel):
     """A whole backend: entities, relationships, auth. The input of every template."""
 
@@ -146,6 +155,7 @@ class ProjectSpec(BaseModel):
     auth: bool = Field(False, description="JWT login; adds the implicit User entity")
     entities: Annotated[list[EntitySpec], Field(min_length=1)] = Field(description="the resources, at least one")
     relationships: list[RelationshipSpec] = Field(default_factory=list)
+    rules: list[RuleSpec] = Field(default_factory=list, description="business rules beyond CRUD")
 
     def entity(self, name: str) -> EntitySpec | None:
         return next((e for e in self.entities if e.name == name), None)
@@ -203,6 +213,9 @@ def spec_problems(spec: ProjectSpec) -> list[str]:
             if f.unique and f.type in ("json", "text", "bool"):
                 p.append(f"{fwhere}: a {f.type} field cannot be unique")
     p += _relationship_problems(spec, seen_entities)
+    for rule in spec.rules:
+        if rule.entity not in seen_entities.values():
+            p.append(f"rule {rule.description[:40]!r}: unknown entity {rule.entity!r}")
     return p
 
 

@@ -1,0 +1,140 @@
+"""The pipeline: a prompt (or a spec) to a verified, reviewed, documented project, as events.
+
+    parse -> generate -> verify -> review -> docs -> Done
+
+Owns the order of the stages, the workspace the project is built in, and turning any
+EngineError into a ``Failure`` event followed by ``Done(ok=False)``: a consumer never sees an
+exception for bad input or bad model output, only events. The project is moved into
+``out_dir`` only after the gate passed and the docs are written; a consumer that stops
+iterating (``close()``) cancels the run and the scratch directory is removed. Models come from
+``engine.models`` by profile name, or ready-made backends can be passed in.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from engine import templates
+from engine.errors import EngineError, VerificationError
+from engine.events import Done, Event, Failure, SpecArtifact, Stage, StageFinished, StageStarted
+from engine.spec import ProjectSpec
+from engine.stages.codegen import codegen_stage
+from engine.stages.docs import docs_stage
+from engine.stages.parse import parse_stage
+from engine.stages.review import review_stage
+from engine.verify import verify
+from engine.workspace import Workspace
+
+ROLES = ("parser", "generator", "reviewer", "docs")
+DEFAULT_CACHE = Path.home() / ".cache" / "codebegen"
+
+
+def load_backends(profile: str, overrides: Any = None, cache_dir: Path | None = None) -> dict[str, Any]:
+    """One backend per role for a profile name (or profile file), loaded once per process."""
+    from engine import models  # the model layer is heavy; import it only when a run needs it
+
+    loaded = models.load_profile(profile, overrides)
+    return {role: models.backend_for(loaded, role) for role in ROLES}
+
+
+def run(
+    prompt: str | None = None,
+    *,
+    spec: ProjectSpec | None = None,
+    template: str = templates.DEFAULT_TEMPLATE,
+    profile: str = "default",
+    out_dir: str | Path | None = None,
+    force: bool = False,
+    cache_dir: Path | None = None,
+    postgres_url: str | None = None,
+    backends: Mapping[str, Any] | None = None,
+) -> Iterator[Event]:
+    """Yield the run's events. Give a ``prompt``, or a ``spec`` to skip the parse stage.
+
+    Without ``out_dir`` the project lands in a new temp directory (named in ``Done.out_dir``).
+    """
+    cache = Path(cache_dir) if cache_dir else DEFAULT_CACHE
+    timings: dict[str, float] = {}
+    stage: Stage = "parse"
+    begun = time.perf_counter()
+    try:
+        tmpl = templates.load_template(template)
+        if backends is None:
+            backends = load_backends(profile)
+        if spec is None:
+            if prompt is None:
+                raise EngineError("nothing to build", hint="give a prompt or a spec")
+            spec = yield from _timed(parse_stage(prompt, backends["parser"]), timings)
+        else:
+            yield SpecArtifact("parse", spec)
+        templates.check_supported(spec, tmpl)
+        target = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="codebegen-")) / spec.name
+        with Workspace(target, force=force) as ws:
+            stage = "generate"
+            code = yield from _timed(
+                codegen_stage(spec, tmpl, ws.path, backends["generator"], cache_dir=cache / "runtimes"), timings
+            )
+            stage = "verify"
+            yield StageStarted("verify", detail="the verification gate")
+            started = time.perf_counter()
+            report = verify(ws.path, cache_dir=cache / "runtimes", postgres_url=postgres_url)
+            report.notes += code.notes
+            report.write(ws.path)
+            timings["verify"] = time.perf_counter() - started
+            yield StageFinished("verify", timings["verify"])
+            stage = "review"
+            review = yield from _timed(
+                review_stage(spec, ws.path, report, code.notes, backends["reviewer"], tmpl.name), timings
+            )
+            stage = "docs"
+            yield from _timed(
+                docs_stage(spec, ws.path, tmpl, report, backends["docs"], cache_dir=cache / "runtimes"), timings
+            )
+            if not report.passed:
+                error = _failed(report, ws)
+                yield Failure("verify", error.message, error.hint)
+                yield Done(False, None, error.message, report=report, timings=timings)
+                return
+            placed = ws.place()
+        timings["total"] = time.perf_counter() - begun
+        summary = (
+            f"verified project {spec.name!r} in {placed} ({len(code.files)} files, review score {review.score}/100, "
+            f"{len(code.kept_rules)} of {len(spec.rules)} business rules implemented, {timings['total']:.1f} s)"
+        )
+        yield Done(True, str(placed), summary, report=report, timings=timings)
+    except EngineError as exc:
+        yield Failure(stage, exc.message, exc.hint)
+        yield Done(False, None, str(exc), report=getattr(exc, "report", None), timings=timings)
+
+
+def _failed(report: Any, ws: Workspace) -> VerificationError:
+    from engine.generate import failed_verification
+
+    return failed_verification(report, ws)
+
+
+def _timed(stage_events: Any, timings: dict[str, float]) -> Any:
+    """Pass a stage generator's events through, recording each StageFinished's duration."""
+    try:
+        while True:
+            try:
+                event = next(stage_events)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(event, StageFinished):
+                timings[event.stage] = event.seconds
+            yield event
+    finally:
+        stage_events.close()
+
+
+def collect(events: Iterator[Event]) -> list[Event]:
+    """All events of a run as a list (tests and notebooks)."""
+    return list(events)
+
+
+__all__ = ["ROLES", "collect", "load_backends", "run"]

@@ -1,0 +1,210 @@
+"""The generate stage: the template renders the known parts, the generator role writes the rules.
+
+Owns rendering into the workspace (a FileArtifact per file) and turning each business rule
+of the spec into code in the template's rule modules (``app/rules/<entity>_rules.py``, the
+manifest's ``extension_modules``). Model-written code is checked before it stays: it must
+parse, and the project must still compile, lint and pass its own tests with it (the gate's
+``compile``/``imports``/``lint``/``pytest`` checks; the CRUD tests call every rule on valid
+rows). A failing rule gets one repair attempt with the error; if that fails too, the rule is
+dropped, the module goes back to the template's no-op, and a warning and a trust-report note
+say what was dropped and why. The final full gate is the verify stage's job.
+"""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine import names, templates
+from engine.events import Event, FileArtifact, StageFinished, StageStarted, Warning
+from engine.prompts import messages
+from engine.spec import ProjectSpec, RuleSpec
+from engine.stages.asking import ask
+from engine.verify import verify
+
+RULE_CHECKS = ("compile", "imports", "lint", "pytest")
+
+
+@dataclass
+class CodegenResult:
+    files: list[Path]
+    kept_rules: list[RuleSpec] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _rule_body(text: str) -> str:
+    """The model's reply as an indented function body (code fences and a def line removed)."""
+    lines = [ln for ln in text.replace("\t", "    ").splitlines() if not ln.strip().startswith("```")]
+    if lines and lines[0].lstrip().startswith("def "):
+        lines = lines[1:]
+    body = textwrap.dedent("\n".join(lines)).strip("\n")
+    return textwrap.indent(body, "    ") if body.strip() else ""
+
+
+def rule_module(entity: str, rules: list[tuple[RuleSpec, str]]) -> str:
+    """Source of ``app/rules/<entity>_rules.py`` with one function per rule."""
+    module = names.snake(entity)
+    doc = "\n".join(f"- {names.doc_text(r.description)}" for r, _ in rules)
+    out = [
+        f'"""Business rules of {entity}, written by codebegen\'s generator role from the prompt:\n\n{doc}\n"""',
+        "",
+        "from datetime import UTC, date, datetime, timedelta  # noqa: F401",
+        "from decimal import Decimal  # noqa: F401",
+        "",
+        f"from app.models.{module} import {entity}",
+        "from app.rules import RuleViolation  # noqa: F401",
+    ]
+    computed = sorted({name for _, body in rules for name in _assigned_attributes(body)})
+    out += ["", "COMPUTED: tuple[str, ...] = (" + "".join(f"{c!r}, " for c in computed) + ")"]
+    for i, (rule, body) in enumerate(rules, 1):
+        out += ["", "", f"def rule_{i}(row: {entity}) -> None:", f'    """{names.doc_text(rule.description)}"""', body]
+    out += ["", "", f"def before_save(row: {entity}) -> None:"]
+    out += [f"    rule_{i}(row)" for i in range(1, len(rules) + 1)]
+    return "\n".join(out) + "\n"
+
+
+def _attributes(spec: ProjectSpec, entity: str) -> str:
+    e = spec.entity(entity)
+    keys = [f"{f.name} ({f.type}{', optional' if not f.required else ''})" for f in e.fields] if e else []
+    keys += [f"{r.key} (int)" for r in spec.relationships if r.source == entity and r.kind != "many_to_many"]
+    return ", ".join(keys) or "id"
+
+
+def _write_rules(project: Path, entity: str, rules: list[tuple[RuleSpec, str]], default: str) -> Path:
+    path = project / "app" / "rules" / f"{names.snake(entity)}_rules.py"
+    path.write_text(rule_module(entity, rules) if rules else default, encoding="utf-8")
+    return path
+
+
+def codegen_stage(
+    spec: ProjectSpec,
+    template: templates.Template,
+    project: Path,
+    generator: Any,
+    *,
+    cache_dir: Path,
+) -> Generator[Event, None, CodegenResult]:
+    start = time.perf_counter()
+    yield StageStarted("generate", detail=f"template {template.name}")
+    files = templates.render(spec, template, project)
+    templates.format_python(project)
+    for rel in files:
+        yield FileArtifact("generate", rel.as_posix(), (project / rel).stat().st_size)
+    result = CodegenResult(files=files)
+    tokens_in = tokens_out = 0
+    model = adapter = None
+    if not spec.rules:
+        yield StageFinished("generate", time.perf_counter() - start)
+        return result
+    if not template.manifest.extension_modules:
+        for rule in spec.rules:
+            note = f"rule not implemented ({template.name} has no extension modules): {rule.description}"
+            result.notes.append(note)
+            yield Warning("generate", note)
+        yield StageFinished("generate", time.perf_counter() - start)
+        return result
+
+    by_entity: dict[str, list[tuple[RuleSpec, str]]] = {}
+    for rule in spec.rules:
+        ask_msgs = messages(
+            "rules", entity=rule.entity, attributes=_attributes(spec, rule.entity), rule=rule.description
+        )
+        answer = yield from ask(generator, "generate", ask_msgs, max_tokens=300)
+        tokens_in, tokens_out = tokens_in + answer.tokens_in, tokens_out + answer.tokens_out
+        model, adapter = answer.model, answer.adapter
+        body = _rule_body(answer.text)
+        problem = _syntax_problem(rule.entity, rule, body)
+        if problem:
+            repair = ask_msgs + [
+                {"role": "assistant", "content": answer.text},
+                {"role": "user", "content": f"That does not work: {problem}. Write the function body again."},
+            ]
+            answer = yield from ask(generator, "generate", repair, max_tokens=300)
+            body = _rule_body(answer.text)
+            problem = _syntax_problem(rule.entity, rule, body)
+        if problem:
+            note = f"dropped rule for {rule.entity} ({rule.description!r}): the generated code {problem}"
+            result.notes.append(note)
+            yield Warning("generate", note)
+            continue
+        by_entity.setdefault(rule.entity, []).append((rule, body))
+
+    defaults = {
+        e: (project / "app" / "rules" / f"{names.snake(e)}_rules.py").read_text(encoding="utf-8") for e in by_entity
+    }
+    for entity, rules in by_entity.items():
+        _write_rules(project, entity, rules, defaults[entity])
+    if by_entity:
+        templates.format_python(project)
+        report = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
+        if not report.passed:  # one repair attempt per rule, with what the gate said
+            failure = _failure_text(report)
+            yield Warning("generate", f"the generated rules failed the checks; asking for a repair: {failure[:200]}")
+            for entity, rules in by_entity.items():
+                repaired = []
+                for rule, body in rules:
+                    ask_msgs = messages(
+                        "rules", entity=entity, attributes=_attributes(spec, entity), rule=rule.description
+                    )
+                    ask_msgs += [
+                        {"role": "assistant", "content": body},
+                        {"role": "user", "content": f"With that body the project fails: {failure[:600]}. Fix it."},
+                    ]
+                    answer = yield from ask(generator, "generate", ask_msgs, max_tokens=300)
+                    new_body = _rule_body(answer.text)
+                    repaired.append((rule, body if _syntax_problem(entity, rule, new_body) else new_body))
+                by_entity[entity] = repaired
+                _write_rules(project, entity, repaired, defaults[entity])
+            templates.format_python(project)
+            report = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
+        if not report.passed:
+            failure = _failure_text(report)
+            for entity, rules in by_entity.items():
+                note = (
+                    f"dropped {len(rules)} rule(s) for {entity}: with them the project failed {failure}"
+                    " (the template's no-op rules module is kept)"
+                )
+                result.notes.append(note)
+                yield Warning("generate", note)
+                _write_rules(project, entity, [], defaults[entity])
+            by_entity = {}
+        for entity, rules in by_entity.items():
+            result.kept_rules += [r for r, _ in rules]
+            rel = Path("app") / "rules" / f"{names.snake(entity)}_rules.py"
+            yield FileArtifact("generate", rel.as_posix(), (project / rel).stat().st_size)
+    yield StageFinished("generate", time.perf_counter() - start, tokens_in, tokens_out, model, adapter)
+    return result
+
+
+def _assigned_attributes(body: str) -> set[str]:
+    """Attributes of ``row`` a rule body sets (``row.total = ...``): the entity's computed fields."""
+    try:
+        tree = ast.parse("def f(row):\n" + body)
+    except SyntaxError:
+        return set()
+    targets = [t for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets]
+    targets += [n.target for n in ast.walk(tree) if isinstance(n, ast.AugAssign | ast.AnnAssign)]
+    return {
+        t.attr
+        for t in targets
+        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "row"
+    }
+
+
+def _failure_text(report: Any) -> str:
+    return "; ".join(f"{c.name}: {c.detail} {c.output[-300:]}".strip() for c in report.failed)[:800]
+
+
+def _syntax_problem(entity: str, rule: RuleSpec, body: str) -> str | None:
+    if not body.strip():
+        return "is empty"
+    try:
+        ast.parse(rule_module(entity, [(rule, body)]))
+    except SyntaxError as exc:
+        return f"does not parse: {exc.msg} (line {exc.lineno})"
+    return None

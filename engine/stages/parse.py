@@ -1,0 +1,195 @@
+"""The parse stage: a plain-English prompt becomes a validated ProjectSpec.
+
+Owns the prompt's admission (empty, too long, nothing to build), the parser role's call under
+a JSON-schema constraint, reading JSON out of the reply, the deterministic clean-up
+(``engine.cleanup``) with a warning event per change, the business rules the prompt states,
+and the final validation. It never guesses past what the prompt says: a prompt that yields no
+entity is refused with a message that says what to write.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Generator
+from typing import Any
+
+from engine import names
+from engine.cleanup import clean_spec
+from engine.errors import ModelError, PromptError, SpecError
+from engine.events import Event, SpecArtifact, StageFinished, StageStarted, Warning
+from engine.prompts import messages
+from engine.spec import FIELD_TYPES, ProjectSpec, parse_spec
+from engine.stages.asking import ask
+
+MAX_PROMPT_CHARS = 4000
+MIN_PROMPT_WORDS = 3
+
+# What the parser model is constrained to: the ProjectSpec's core, every key required, in the
+# order the prompt's example shows (small models follow a fixed shape far better).
+DECODING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,40}$"},
+        "description": {"type": "string", "maxLength": 200},
+        "auth": {"type": "boolean"},
+        "entities": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 12,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]{0,40}$"},
+                    "owned": {"type": "boolean"},
+                    "fields": {
+                        "type": "array",
+                        "maxItems": 16,
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "name": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,40}$"},
+                                "type": {"enum": list(FIELD_TYPES)},
+                                "required": {"type": "boolean"},
+                                "unique": {"type": "boolean"},
+                                "values": {
+                                    "anyOf": [
+                                        {"type": "null"},
+                                        {"type": "array", "maxItems": 8, "items": {"type": "string", "maxLength": 40}},
+                                    ]
+                                },
+                            },
+                            "required": ["name", "type", "required", "unique", "values"],
+                            "additionalProperties": False,
+                        },
+                    },
+                },
+                "required": ["name", "owned", "fields"],
+                "additionalProperties": False,
+            },
+        },
+        "relationships": {
+            "type": "array",
+            "maxItems": 16,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "source": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]{0,40}$"},
+                    "target": {"type": "string", "pattern": "^[A-Z][A-Za-z0-9]{0,40}$"},
+                    "kind": {"enum": ["many_to_one", "one_to_one", "many_to_many"]},
+                },
+                "required": ["source", "target", "kind"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["name", "description", "auth", "entities", "relationships"],
+    "additionalProperties": False,
+}
+
+_RULE_CUES = re.compile(
+    r"\b(must|cannot|can't|can not|should|only if|at least|at most|no more than|not more than|greater than|"
+    r"less than|more than|before|after|between|computed|calculated|total|sum of|automatically|never|unless|"
+    r"may not|must not|cannot exceed|exceed)\b",
+    re.IGNORECASE,
+)
+_AUTH_CUES = re.compile(r"\b(log ?in|sign ?in|sign ?up|register|authenticat\w*|password|jwt|token)\b", re.IGNORECASE)
+
+
+def check_prompt(prompt: str) -> str:
+    """The prompt, stripped; or PromptError saying what to write instead."""
+    text = (prompt or "").strip()
+    if not text:
+        raise PromptError("the prompt is empty", hint="describe the backend: what it stores, their fields, who logs in")
+    if len(text) > MAX_PROMPT_CHARS:
+        raise PromptError(
+            f"the prompt is {len(text)} characters long; the limit is {MAX_PROMPT_CHARS}",
+            hint="shorten it to the entities, their fields and the rules that matter",
+        )
+    if len(text.split()) < MIN_PROMPT_WORDS:
+        raise PromptError(
+            f"the prompt {text!r} is too short to describe a backend",
+            hint="e.g. 'A library API: books with a title and an isbn, loans of a book with a due date'",
+        )
+    return text
+
+
+def extract_json(text: str) -> Any:
+    """The first JSON object in a model's reply (tolerates prose or code fences around it)."""
+    text = text.strip()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    start = text.find("{")
+    while start != -1:
+        depth, in_string, escaped = 0, False, False
+        for i in range(start, len(text)):
+            ch = text[i]
+            if in_string:
+                escaped = ch == "\\" and not escaped
+                if ch == '"' and not escaped:
+                    in_string = False
+                continue
+            if ch == '"':
+                in_string = True
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+                if depth == 0:
+                    try:
+                        return json.loads(text[start : i + 1])
+                    except json.JSONDecodeError:
+                        break
+        start = text.find("{", start + 1)
+    return None
+
+
+def extract_rules(prompt: str, entity_names: list[str]) -> list[dict[str, str]]:
+    """Sentences of the prompt that state a rule about an entity (not about logging in)."""
+    rules = []
+    for sentence in re.split(r"(?<=[.!?;])\s+|\n+", prompt):
+        sentence = sentence.strip(" -*•\t")
+        if len(sentence) < 8 or not _RULE_CUES.search(sentence) or _AUTH_CUES.search(sentence):
+            continue
+        lowered = sentence.lower()
+        for name in entity_names:
+            words = {names.snake(name).replace("_", " "), names.table_name(name).replace("_", " ")}
+            if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words):
+                rules.append({"entity": name, "description": sentence[:500]})
+                break
+    return rules
+
+
+def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec]:
+    """Yield the stage's events; return the ProjectSpec. Raises PromptError, ModelError, SpecError."""
+    text = check_prompt(prompt)
+    yield StageStarted("parse", detail=f"{len(text)} characters")
+    answer = yield from ask(backend, "parse", messages("parse", prompt=text), schema=DECODING_SCHEMA, max_tokens=1200)
+    raw = extract_json(answer.text)
+    if not isinstance(raw, dict):
+        snippet = answer.text.strip()[:120] or "(nothing)"
+        raise ModelError(
+            f"the parser model did not return a JSON object: {snippet!r}",
+            hint="try again, rephrase the prompt, or pick another --profile",
+        )
+    spec_data, warnings = clean_spec(raw)
+    for w in warnings:
+        yield Warning("parse", w)
+    entities = spec_data["entities"]
+    if not entities or (not spec_data["relationships"] and not any(e["fields"] for e in entities)):
+        raise PromptError(
+            "found nothing to build in the prompt (no entities with fields)",
+            hint="name what the API stores and what each thing has, e.g. 'tasks with a title and a due date'",
+        )
+    spec_data["rules"] = extract_rules(text, [e["name"] for e in entities])
+    try:
+        spec = parse_spec(spec_data)
+    except SpecError as exc:
+        raise SpecError(
+            exc.problems, hint="the model's spec is invalid even after clean-up; rephrase the prompt"
+        ) from None
+    yield SpecArtifact("parse", spec)
+    yield StageFinished("parse", answer.seconds, answer.tokens_in, answer.tokens_out, answer.model, answer.adapter)
+    return spec
