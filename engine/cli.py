@@ -7,10 +7,12 @@ the engine, which reads none itself.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from engine import templates
 from engine.errors import EngineError, VerificationError
@@ -31,31 +33,117 @@ def _postgres_url(args: argparse.Namespace) -> str | None:
     return getattr(args, "postgres_url", None) or os.environ.get("CODEBEGEN_POSTGRES_URL") or None
 
 
+class Progress:
+    """Live stage lines on stderr: one line per stage, a token counter while a model writes."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.tokens = 0
+
+    def __call__(self, event: Any) -> None:
+        from engine import events as ev
+
+        out = self.stream
+        if isinstance(event, ev.StageStarted):
+            self.tokens = 0
+            out.write(f"▶ {event.stage}{f' ({event.detail})' if event.detail else ''}\n")
+        elif isinstance(event, ev.TokenDelta):
+            self.tokens += 1
+            if self.live:
+                out.write(f"\r  {event.stage}: {self.tokens} tokens…")
+        elif isinstance(event, ev.StageFinished):
+            model = f" · {event.model}{f' + {event.adapter}' if event.adapter else ''}" if event.model else ""
+            tokens = f" · {event.tokens_in}→{event.tokens_out} tokens" if event.tokens_out else ""
+            line = f"✓ {event.stage} {event.seconds:.1f} s{tokens}{model}"
+            out.write(f"\r{line}\x1b[K\n" if self.live else f"{line}\n")
+        elif isinstance(event, ev.Warning):
+            out.write(f"  ! {event.message}\n")
+        elif isinstance(event, ev.Finding) and event.severity == "error":
+            out.write(f"  ✗ {event.file or event.source}: {event.message}\n")
+        elif isinstance(event, ev.Failure):
+            out.write(f"✗ {event.stage}: {event.message}\n")
+        out.flush()
+
+
+def _run_pipeline(args: argparse.Namespace, **kwargs: Any) -> int:
+    from engine import events as ev
+    from engine.pipeline import run
+
+    progress = Progress()
+    done = None
+    for event in run(
+        template=args.template, profile=args.profile, cache_dir=_home(), postgres_url=_postgres_url(args), **kwargs
+    ):
+        progress(event)
+        if isinstance(event, ev.Done):
+            done = event
+    assert done is not None
+    if done.report is not None:
+        print(done.report.summary())
+    if not done.ok:
+        raise EngineError(done.summary)
+    print(done.summary)
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
-    from engine.generate import generate_project
     from engine.spec import load_spec
 
-    if not args.spec:
-        if args.prompt:
-            raise EngineError(
-                "generating from a prompt needs the pipeline, which is not built yet",
-                hint="write a ProjectSpec JSON file and run: codebegen generate --spec FILE -o DIR",
-            )
+    if args.spec and args.prompt:
+        raise EngineError("give a PROMPT or --spec FILE, not both")
+    if not args.spec and not args.prompt:
         raise EngineError("nothing to generate", hint="give a PROMPT or --spec FILE, and -o DIR")
-    spec = load_spec(args.spec)
-    print(f"generating {spec.name!r} with {args.template} into {args.output} ...", file=sys.stderr)
-    result = generate_project(
-        spec,
-        args.output,
-        template=args.template,
-        force=args.force,
-        run_gate=not args.no_verify,
-        cache_dir=_runtime_cache(),
-        postgres_url=_postgres_url(args),
-    )
-    if result.report is not None:
-        print(result.report.summary())
-    print(f"wrote {len(result.files)} files to {result.out_dir}")
+    if args.spec and args.no_models:
+        from engine.generate import generate_project
+
+        spec = load_spec(args.spec)
+        print(f"generating {spec.name!r} with {args.template} into {args.output} ...", file=sys.stderr)
+        result = generate_project(
+            spec, args.output, template=args.template, force=args.force, cache_dir=_runtime_cache(),
+            postgres_url=_postgres_url(args),
+        )  # fmt: skip
+        if result.report is not None:
+            print(result.report.summary())
+        print(f"wrote {len(result.files)} files to {result.out_dir}")
+        return 0
+    spec = load_spec(args.spec) if args.spec else None
+    return _run_pipeline(args, prompt=args.prompt, spec=spec, out_dir=args.output, force=args.force)
+
+
+def cmd_spec(args: argparse.Namespace) -> int:
+    from engine import events as ev
+    from engine.pipeline import load_backends
+    from engine.stages.parse import parse_stage
+
+    parser = load_backends(args.profile)["parser"]
+    progress = Progress()
+    spec = None
+    for event in parse_stage(args.prompt, parser):
+        progress(event)
+        if isinstance(event, ev.SpecArtifact):
+            spec = event.spec
+    assert spec is not None
+    print(spec.model_dump_json(indent=None if args.json else 2))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from engine.evaluation import evaluate
+    from engine.pipeline import load_backends
+
+    parser = load_backends(args.profile)["parser"]
+
+    def show(case: Any) -> None:
+        status = "ok" if case.spec else f"error: {case.error}"
+        print(f"{case.id:24s} {case.seconds:5.1f} s  {status}", file=sys.stderr)
+
+    scores, _ = evaluate(args.gold, parser, on_case=show)
+    if args.json:
+        print(json.dumps(scores))
+    else:
+        for key, value in scores.items():
+            print(f"{key:10s} {value}")
     return 0
 
 
@@ -80,13 +168,6 @@ def cmd_studio(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_not_built(args: argparse.Namespace) -> int:
-    raise EngineError(
-        f"'codebegen {args.command}' needs the model pipeline, which is not built yet",
-        hint="use 'codebegen generate --spec FILE -o DIR' and 'codebegen verify DIR' for now",
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codebegen", description="Describe a backend, get a verified FastAPI project."
@@ -99,7 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="output directory (must be empty or new)")
     p.add_argument("--template", default=templates.DEFAULT_TEMPLATE, help="fastapi_sqlalchemy (default), ...")
     p.add_argument("--force", action="store_true", help="replace a non-empty output directory")
-    p.add_argument("--no-verify", action="store_true", help="skip the verification gate (not recommended)")
+    p.add_argument("--profile", default="default", help="model profile: default, gpu, remote, fake, or a profile file")
+    p.add_argument(
+        "--no-models", action="store_true", help="with --spec: render and verify only (no review or docs models)"
+    )
     p.add_argument("--postgres-url", help="also verify against this PostgreSQL server")
     p.set_defaults(func=cmd_generate)
 
@@ -111,13 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("spec", help="turn a prompt into a ProjectSpec (parse stage)")
     p.add_argument("prompt")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_not_built)
+    p.add_argument("--json", action="store_true", help="one line of JSON")
+    p.add_argument("--profile", default="default")
+    p.set_defaults(func=cmd_spec)
 
     p = sub.add_parser("eval", help="score the parse stage on a gold set")
-    p.add_argument("--set", required=True, dest="gold")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_not_built)
+    p.add_argument("--set", required=True, dest="gold", help="a JSONL gold set like shared/bench/dev_specs.jsonl")
+    p.add_argument("--json", action="store_true", help="end with one JSON object of the metrics")
+    p.add_argument("--profile", default="default")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("studio", help="serve the studio")
     p.add_argument("--host", default="127.0.0.1")
