@@ -27,7 +27,7 @@ from engine.stages.docs import docs_stage
 from engine.stages.parse import parse_stage
 from engine.stages.review import review_stage
 from engine.verify import verify
-from engine.workspace import Workspace
+from engine.workspace import Workspace, check_output_dir
 
 ROLES = ("parser", "generator", "reviewer", "docs")
 DEFAULT_CACHE = Path.home() / ".cache" / "codebegen"
@@ -63,6 +63,10 @@ def run(
     begun = time.perf_counter()
     try:
         tmpl = templates.load_template(template)
+        if spec is not None:
+            templates.check_supported(spec, tmpl)
+        if out_dir is not None:  # refuse a bad target before any model is loaded
+            check_output_dir(Path(out_dir).expanduser().absolute(), force=force)
         if backends is None:
             backends = load_backends(profile)
         if spec is None:
