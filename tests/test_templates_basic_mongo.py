@@ -35,7 +35,9 @@ def test_dev_spec_generates_and_verifies(case: str, template: str, tmp_path: Pat
 
 @pytest.mark.slow
 def test_the_mongo_report_says_the_tests_ran_on_the_stand_in(tmp_path: Path, runtime_cache: Path) -> None:
-    result = generate_project(load_spec(ALL_FEATURES), tmp_path / "p", template="fastapi_mongo", cache_dir=runtime_cache)
+    result = generate_project(
+        load_spec(ALL_FEATURES), tmp_path / "p", template="fastapi_mongo", cache_dir=runtime_cache
+    )
     report = result.report
     assert report is not None and report.passed, report.summary() if report else "no report"
     pytest_check = next(c for c in report.checks if c.name == "pytest")
