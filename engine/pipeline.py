@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import templates
-from engine.errors import EngineError, VerificationError
+from engine.errors import EngineError, ModelError, VerificationError
 from engine.events import Done, Event, Failure, SpecArtifact, Stage, StageFinished, StageStarted
 from engine.spec import ProjectSpec
 from engine.stages.codegen import codegen_stage
@@ -35,7 +35,10 @@ DEFAULT_CACHE = Path.home() / ".cache" / "codebegen"
 
 def load_backends(profile: str, overrides: Any = None, cache_dir: Path | None = None) -> dict[str, Any]:
     """One backend per role for a profile name (or profile file), loaded once per process."""
-    from engine import models  # the model layer is heavy; import it only when a run needs it
+    try:
+        from engine import models  # the model layer is heavy; import it only when a run needs it
+    except ImportError as exc:
+        raise ModelError(f"the model layer cannot be loaded: {exc}", hint="run `make install` again") from None
 
     loaded = models.load_profile(profile, overrides)
     return {role: models.backend_for(loaded, role) for role in ROLES}

@@ -91,7 +91,7 @@ def test_verify_refuses_a_directory_that_is_no_project(tmp_path: Path) -> None:
 def test_generate_then_verify_round_trip(tmp_path: Path) -> None:
     spec = write(tmp_path / "spec.json", SMALL)
     out = tmp_path / "out"
-    proc = codebegen("generate", "--spec", str(spec), "-o", str(out))
+    proc = codebegen("generate", "--spec", str(spec), "-o", str(out), "--no-models")
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert "verification PASSED" in proc.stdout
     report = json.loads((out / "trust_report.json").read_text())
@@ -103,7 +103,7 @@ def test_generate_then_verify_round_trip(tmp_path: Path) -> None:
     assert json.loads(proc.stdout)["checks"]
     # --force replaces a non-empty directory with a fresh, verified project
     (out / "stale.txt").write_text("old")
-    proc = codebegen("generate", "--spec", str(spec), "-o", str(out), "--force")
+    proc = codebegen("generate", "--spec", str(spec), "-o", str(out), "--force", "--no-models")
     assert proc.returncode == 0, proc.stderr
     assert not (out / "stale.txt").exists()
 
