@@ -31,6 +31,11 @@ def check_output_dir(out_dir: Path, *, force: bool) -> None:
         raise OutputError(f"cannot create {out_dir}: {parent} is a file", hint="choose another -o DIR")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write to {parent}", hint="choose a directory you can write to")
+    try:  # permissions can say yes where the file system says no (read-only mounts, /proc)
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write to {parent}: {exc.strerror}", hint="choose a directory you can write to") from None
 
 
 class Workspace:
