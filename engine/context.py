@@ -34,6 +34,15 @@ _SAMPLES: dict[str, tuple[Any, Any]] = {
 
 
 @dataclass(frozen=True)
+class RuleCode:
+    """A business rule the generator role wrote: its text, its function body, what it computes."""
+
+    description: str
+    body: str  # indented four spaces, ready to paste under a def line
+    computed: tuple[str, ...] = ()  # fields of the row the body assigns
+
+
+@dataclass(frozen=True)
 class FieldView:
     name: str
     type: str

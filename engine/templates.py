@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -31,7 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from engine import names
-from engine.context import build_context
+from engine.context import RuleCode, build_context
 from engine.errors import TemplateError
 from engine.spec import FIELD_TYPES, ProjectSpec
 
@@ -84,6 +85,17 @@ class VerifySettings(BaseModel):
     real_server_note: str = Field("", description="checks that ran against a stand-in instead of a real server, if any")
 
 
+class RulesSettings(BaseModel):
+    """The extension module the generator role fills with business rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    module: str = Field(
+        description="per-entity payload file re-rendered with ``rules`` (a list of RuleCode) in its context"
+    )
+    row_hint: str = Field(description="how a rule body reads and changes the row, for the generator's prompt")
+
+
 class Manifest(BaseModel):
     """``templates/<name>/template.yaml``."""
 
@@ -95,9 +107,7 @@ class Manifest(BaseModel):
     database: str = Field(description="the database the generated project uses")
     supports: Supports = Field(default_factory=Supports)
     when: dict[str, str] = Field(default_factory=dict)
-    extension_modules: list[str] = Field(
-        default_factory=list, description="files the generator role may fill with business rules"
-    )
+    rules: RulesSettings | None = Field(None, description="where model-written business rules go, if anywhere")
     verify: VerifySettings = Field(default_factory=VerifySettings)
 
 
@@ -179,9 +189,7 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 @functools.lru_cache(maxsize=16)
 def _environment_for(files_dir: str) -> jinja2.Environment:
-    """One Environment per template per process, so each file is compiled once, not per render.
-
-    """
+    """One Environment per template per process, so each file is compiled once, not per render."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(files_dir),
         undefined=jinja2.StrictUndefined,
@@ -201,9 +209,21 @@ def _environment_for(files_dir: str) -> jinja2.Environment:
     return env
 
 
-def render(spec: ProjectSpec, template: Template, out_dir: Path) -> list[Path]:
-    """Render the template for ``spec`` into ``out_dir``; returns the written paths (relative)."""
+def render(
+    spec: ProjectSpec,
+    template: Template,
+    out_dir: Path,
+    *,
+    only: str | None = None,
+    rules: Mapping[str, list[RuleCode]] | None = None,
+) -> list[Path]:
+    """Render the template for ``spec`` into ``out_dir``; returns the written paths (relative).
+
+    ``only`` renders a single payload file (e.g. the rules module); ``rules`` maps an entity
+    name to the model-written rules its per-entity files see as ``rules``.
+    """
     check_supported(spec, template)
+    rules = rules or {}
     env = _environment(template)
     ctx = build_context(spec)
     ctx["template"] = template.manifest
@@ -215,6 +235,8 @@ def render(spec: ProjectSpec, template: Template, out_dir: Path) -> list[Path]:
         if src.is_dir() or rel.parts[0] == "_macros" or "__pycache__" in rel.parts:
             continue
         rel_posix = rel.as_posix()
+        if only is not None and rel_posix != only:
+            continue
         cond = template.manifest.when.get(rel_posix)
         if cond is not None and not env.compile_expression(cond, undefined_to_none=False)(**ctx):
             continue
@@ -228,7 +250,7 @@ def render(spec: ProjectSpec, template: Template, out_dir: Path) -> list[Path]:
                 raise TemplateError(f"template {template.name!r}: {rel_posix} renders outside the project")
             if src.suffix == ".jinja":
                 try:
-                    text = env.get_template(rel_posix).render(**ctx, e=e)
+                    text = env.get_template(rel_posix).render(**ctx, e=e, rules=rules.get(e.name, []) if e else [])
                 except Exception as exc:  # a template bug of any kind names the file
                     raise TemplateError(f"template {template.name!r}, {rel_posix}: {exc}") from exc
                 if not text.strip():

@@ -1,8 +1,9 @@
 """The generate stage: the template renders the known parts, the generator role writes the rules.
 
 Owns rendering into the workspace (a FileArtifact per file) and turning each business rule
-of the spec into code in the template's rule modules (``app/rules/<entity>_rules.py``, the
-manifest's ``extension_modules``). Model-written code is checked before it stays: it must
+of the spec into code in the template's rules module (the manifest's ``rules.module``,
+re-rendered by the template itself with the rules, so each stack gets its own imports and row
+type). Model-written code is checked before it stays: it must
 parse, and the project must still compile, lint and pass its own tests with it (the gate's
 ``compile``/``imports``/``lint``/``pytest`` checks; the CRUD tests call every rule on valid
 rows). A failing rule gets one repair attempt with the error; if that fails too, the rule is
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import names, templates
+from engine.context import RuleCode
 from engine.events import Event, FileArtifact, StageFinished, StageStarted, Warning
 from engine.prompts import messages
 from engine.spec import ProjectSpec, RuleSpec
@@ -46,28 +48,6 @@ def _rule_body(text: str) -> str:
     return textwrap.indent(body, "    ") if body.strip() else ""
 
 
-def rule_module(entity: str, rules: list[tuple[RuleSpec, str]]) -> str:
-    """Source of ``app/rules/<entity>_rules.py`` with one function per rule."""
-    module = names.snake(entity)
-    doc = "\n".join(f"- {names.doc_text(r.description)}" for r, _ in rules)
-    out = [
-        f'"""Business rules of {entity}, written by codebegen\'s generator role from the prompt:\n\n{doc}\n"""',
-        "",
-        "from datetime import UTC, date, datetime, timedelta  # noqa: F401",
-        "from decimal import Decimal  # noqa: F401",
-        "",
-        f"from app.models.{module} import {entity}",
-        "from app.rules import RuleViolation  # noqa: F401",
-    ]
-    computed = sorted({name for _, body in rules for name in _assigned_attributes(body)})
-    out += ["", "COMPUTED: tuple[str, ...] = (" + "".join(f"{c!r}, " for c in computed) + ")"]
-    for i, (rule, body) in enumerate(rules, 1):
-        out += ["", "", f"def rule_{i}(row: {entity}) -> None:", f'    """{names.doc_text(rule.description)}"""', body]
-    out += ["", "", f"def before_save(row: {entity}) -> None:"]
-    out += [f"    rule_{i}(row)" for i in range(1, len(rules) + 1)]
-    return "\n".join(out) + "\n"
-
-
 def _attributes(spec: ProjectSpec, entity: str) -> str:
     e = spec.entity(entity)
     keys = [f"{f.name} ({f.type}{', optional' if not f.required else ''})" for f in e.fields] if e else []
@@ -75,10 +55,13 @@ def _attributes(spec: ProjectSpec, entity: str) -> str:
     return ", ".join(keys) or "id"
 
 
-def _write_rules(project: Path, entity: str, rules: list[tuple[RuleSpec, str]], default: str) -> Path:
-    path = project / "app" / "rules" / f"{names.snake(entity)}_rules.py"
-    path.write_text(rule_module(entity, rules) if rules else default, encoding="utf-8")
-    return path
+def _write_rules(
+    spec: ProjectSpec, template: templates.Template, project: Path, entity: str, rules: list[tuple[RuleSpec, str]]
+) -> None:
+    """Re-render the entity's rules module with these rules (none: the template's no-op module)."""
+    assert template.manifest.rules is not None
+    codes = [RuleCode(r.description, body, tuple(sorted(_assigned(body)))) for r, body in rules]
+    templates.render(spec, template, project, only=template.manifest.rules.module, rules={entity: codes})
 
 
 def codegen_stage(
@@ -101,9 +84,9 @@ def codegen_stage(
     if not spec.rules:
         yield StageFinished("generate", time.perf_counter() - start)
         return result
-    if not template.manifest.extension_modules:
+    if template.manifest.rules is None:
         for rule in spec.rules:
-            note = f"rule not implemented ({template.name} has no extension modules): {rule.description}"
+            note = f"rule not implemented ({template.name} has no rules module): {rule.description}"
             result.notes.append(note)
             yield Warning("generate", note)
         yield StageFinished("generate", time.perf_counter() - start)
@@ -111,14 +94,12 @@ def codegen_stage(
 
     by_entity: dict[str, list[tuple[RuleSpec, str]]] = {}
     for rule in spec.rules:
-        ask_msgs = messages(
-            "rules", entity=rule.entity, attributes=_attributes(spec, rule.entity), rule=rule.description
-        )
+        ask_msgs = _rule_prompt(spec, template, rule.entity, rule.description)
         answer = yield from ask(generator, "generate", ask_msgs, max_tokens=300)
         tokens_in, tokens_out = tokens_in + answer.tokens_in, tokens_out + answer.tokens_out
         model, adapter = answer.model, answer.adapter
         body = _rule_body(answer.text)
-        problem = _syntax_problem(rule.entity, rule, body)
+        problem = _syntax_problem(body)
         if problem:
             repair = ask_msgs + [
                 {"role": "assistant", "content": answer.text},
@@ -126,7 +107,7 @@ def codegen_stage(
             ]
             answer = yield from ask(generator, "generate", repair, max_tokens=300)
             body = _rule_body(answer.text)
-            problem = _syntax_problem(rule.entity, rule, body)
+            problem = _syntax_problem(body)
         if problem:
             note = f"dropped rule for {rule.entity} ({rule.description!r}): the generated code {problem}"
             result.notes.append(note)
@@ -134,11 +115,8 @@ def codegen_stage(
             continue
         by_entity.setdefault(rule.entity, []).append((rule, body))
 
-    defaults = {
-        e: (project / "app" / "rules" / f"{names.snake(e)}_rules.py").read_text(encoding="utf-8") for e in by_entity
-    }
     for entity, rules in by_entity.items():
-        _write_rules(project, entity, rules, defaults[entity])
+        _write_rules(spec, template, project, entity, rules)
     if by_entity:
         templates.format_python(project)
         report = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
@@ -148,18 +126,15 @@ def codegen_stage(
             for entity, rules in by_entity.items():
                 repaired = []
                 for rule, body in rules:
-                    ask_msgs = messages(
-                        "rules", entity=entity, attributes=_attributes(spec, entity), rule=rule.description
-                    )
-                    ask_msgs += [
+                    ask_msgs = _rule_prompt(spec, template, entity, rule.description) + [
                         {"role": "assistant", "content": body},
                         {"role": "user", "content": f"With that body the project fails: {failure[:600]}. Fix it."},
                     ]
                     answer = yield from ask(generator, "generate", ask_msgs, max_tokens=300)
                     new_body = _rule_body(answer.text)
-                    repaired.append((rule, body if _syntax_problem(entity, rule, new_body) else new_body))
+                    repaired.append((rule, body if _syntax_problem(new_body) else new_body))
                 by_entity[entity] = repaired
-                _write_rules(project, entity, repaired, defaults[entity])
+                _write_rules(spec, template, project, entity, repaired)
             templates.format_python(project)
             report = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
         if not report.passed:
@@ -171,7 +146,7 @@ def codegen_stage(
                 )
                 result.notes.append(note)
                 yield Warning("generate", note)
-                _write_rules(project, entity, [], defaults[entity])
+                _write_rules(spec, template, project, entity, [])
             by_entity = {}
         for entity, rules in by_entity.items():
             result.kept_rules += [r for r, _ in rules]
@@ -181,30 +156,49 @@ def codegen_stage(
     return result
 
 
-def _assigned_attributes(body: str) -> set[str]:
-    """Attributes of ``row`` a rule body sets (``row.total = ...``): the entity's computed fields."""
+def _assigned(body: str) -> set[str]:
+    """Fields of ``row`` a rule body sets (``row.total = ...`` or ``row["total"] = ...``)."""
     try:
         tree = ast.parse("def f(row):\n" + body)
     except SyntaxError:
         return set()
     targets = [t for n in ast.walk(tree) if isinstance(n, ast.Assign) for t in n.targets]
     targets += [n.target for n in ast.walk(tree) if isinstance(n, ast.AugAssign | ast.AnnAssign)]
-    return {
-        t.attr
-        for t in targets
-        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "row"
-    }
+    out = set()
+    for t in targets:
+        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "row":
+            out.add(t.attr)
+        elif (
+            isinstance(t, ast.Subscript)
+            and isinstance(t.value, ast.Name)
+            and t.value.id == "row"
+            and isinstance(t.slice, ast.Constant)
+            and isinstance(t.slice.value, str)
+        ):
+            out.add(t.slice.value)
+    return out
+
+
+def _rule_prompt(spec: ProjectSpec, template: templates.Template, entity: str, rule: str) -> list[dict[str, str]]:
+    assert template.manifest.rules is not None
+    return messages(
+        "rules",
+        entity=entity,
+        attributes=_attributes(spec, entity),
+        rule=rule,
+        row_hint=template.manifest.rules.row_hint,
+    )
 
 
 def _failure_text(report: Any) -> str:
     return "; ".join(f"{c.name}: {c.detail} {c.output[-300:]}".strip() for c in report.failed)[:800]
 
 
-def _syntax_problem(entity: str, rule: RuleSpec, body: str) -> str | None:
+def _syntax_problem(body: str) -> str | None:
     if not body.strip():
         return "is empty"
     try:
-        ast.parse(rule_module(entity, [(rule, body)]))
+        ast.parse("def rule(row):\n" + body)
     except SyntaxError as exc:
-        return f"does not parse: {exc.msg} (line {exc.lineno})"
+        return f"does not parse: {exc.msg} (line {max(1, (exc.lineno or 2) - 1)})"
     return None
