@@ -52,6 +52,12 @@ CLASS_RESERVED = frozenset(
      "str", "int", "float", "bool", "list", "dict", "set", "frozenset", "tuple", "bytes", "object",
      "sa", "mapped_column", "relationship", "enum"}
 )  # fmt: skip
+# Module names the templates use themselves; an entity whose module name is one of these would
+# overwrite a template file (app/models/base.py, tests/test_health.py, ...).
+TEMPLATE_MODULES = frozenset(
+    {"base", "user", "users", "auth", "health", "config", "main", "deps", "crud", "db", "security",
+     "table", "tables", "types", "env", "factories", "conftest", "rules", "api", "core", "models", "schemas"}
+)  # fmt: skip
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _PASCAL = re.compile(r"^[A-Z][a-zA-Z0-9]*$")
 
@@ -184,6 +190,8 @@ def spec_problems(spec: ProjectSpec) -> list[str]:
         # The snake name becomes module and variable names, the plural the table name.
         if keyword.iskeyword(snake_name) or keyword.issoftkeyword(snake_name):
             p.append(f"{where}: {snake_name!r} is a Python reserved word; rename the entity")
+        elif snake_name in TEMPLATE_MODULES and not (snake_name == "user" and not spec.auth):
+            p.append(f"{where}: {snake_name!r} is a module name the templates use; rename the entity")
         elif names.table_name(e.name) in SQL_RESERVED:
             p.append(f"{where}: its table name {names.table_name(e.name)!r} is an SQL reserved word; rename it")
         if snake_name in seen_entities:

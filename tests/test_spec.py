@@ -66,6 +66,8 @@ def test_one_to_many_is_turned_around() -> None:
         (lambda s: s["entities"].append({"name": "Book", "fields": []}), "entity 'Book': duplicate"),
         (lambda s: s["entities"].append({"name": "book_case", "fields": []}), "not PascalCase"),
         (lambda s: s["entities"].append({"name": "User", "fields": []}), "User entity is implicit"),
+        (lambda s: s["entities"].append({"name": "Base", "fields": []}), "a module name the templates use"),
+        (lambda s: s["entities"].append({"name": "Health", "fields": []}), "a module name the templates use"),
         (
             lambda s: s["relationships"].append({"source": "Loan", "target": "Member", "kind": "many_to_one"}),
             "unknown entity 'Member'",
