@@ -41,7 +41,7 @@ def load_backends(profile: str, overrides: Any = None, cache_dir: Path | None = 
         raise ModelError(f"the model layer cannot be loaded: {exc}", hint="run `make install` again") from None
 
     loaded = models.load_profile(profile, overrides)
-    return {role: models.backend_for(loaded, role) for role in ROLES}
+    return {role: loaded.backend(role) for role in ROLES}
 
 
 def run(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engine import events as ev
+from engine.models import FakeBackend
 from engine.pipeline import run
 from tests.devset import dev_specs, load_gold
 
@@ -34,28 +34,13 @@ REVIEW = "Solid start: ownership is enforced and every check passed; add indexes
 INTRO = "This API keeps the orders of a small shop, and each signed-in user sees only their own orders."
 
 
-class Scripted:
-    """A stand-in for one role: replays replies in order (the model layer's boundary only)."""
-
-    def __init__(self, *replies: str) -> None:
-        self.replies = list(replies)
-        self.prompts: list[list[dict[str, str]]] = []
-        self.model_name = "scripted"
-        self.adapter_name = None
-
-    def stream(self, messages: list[dict[str, str]], *, schema: Any = None, max_tokens: int = 512) -> Iterator[str]:
-        self.prompts.append(messages)
-        text = self.replies.pop(0) if self.replies else ""
-        for i in range(0, len(text), 5):
-            yield text[i : i + 5]
-
-
 def backends(parser: str = "", generator: tuple[str, ...] = (), reviewer: str = REVIEW, docs: str = INTRO) -> dict:
+    """The fake profile's backends with one scripted reply per expected call."""
     return {
-        "parser": Scripted(parser),
-        "generator": Scripted(*generator),
-        "reviewer": Scripted(reviewer),
-        "docs": Scripted(docs),
+        "parser": FakeBackend([parser], role="parser"),
+        "generator": FakeBackend(list(generator), role="generator"),
+        "reviewer": FakeBackend([reviewer], role="reviewer"),
+        "docs": FakeBackend([docs], role="docs"),
     }
 
 
@@ -117,8 +102,8 @@ def test_generator_code_that_does_not_compile_is_dropped(tmp_path: Path, runtime
     assert done.ok, done.summary
     warnings = [e.message for e in events if isinstance(e, ev.Warning)]
     assert any("dropped rule for Order" in w and "does not parse" in w for w in warnings), warnings
-    assert len(roles["generator"].prompts) == 2, "one repair attempt"
-    assert "does not parse" in roles["generator"].prompts[1][-1]["content"]
+    assert len(roles["generator"].calls) == 2, "one repair attempt"
+    assert "does not parse" in roles["generator"].calls[1]["messages"][-1]["content"]
     assert "0 of 1 business rules" in done.summary
     assert any("dropped rule" in note for note in done.report.notes)
     assert "COMPUTED: tuple[str, ...] = ()" in (out / "app/rules/order_rules.py").read_text()
@@ -133,8 +118,8 @@ def test_generator_code_that_breaks_the_tests_is_repaired_once_then_dropped(
     events = list(run(SHOP_PROMPT, backends=roles, out_dir=tmp_path / "shop", cache_dir=runtime_cache.parent))
     done = finished(events)
     assert done.ok, done.summary
-    assert len(roles["generator"].prompts) == 2
-    assert "fails" in roles["generator"].prompts[1][-1]["content"]
+    assert len(roles["generator"].calls) == 2
+    assert "fails" in roles["generator"].calls[1]["messages"][-1]["content"]
     warnings = [e.message for e in events if isinstance(e, ev.Warning)]
     assert any("asking for a repair" in w for w in warnings)
     assert any("dropped 1 rule(s) for Order" in w for w in warnings)
@@ -196,7 +181,7 @@ def test_a_non_empty_output_dir_is_refused_before_any_model_runs(tmp_path: Path)
     roles = backends(json.dumps(SHOP))
     done = finished(list(run(SHOP_PROMPT, backends=roles, out_dir=tmp_path)))
     assert not done.ok and "is not empty" in done.summary
-    assert roles["parser"].prompts == []
+    assert roles["parser"].calls == []
 
 
 def test_stopping_the_iteration_cancels_cleanly(tmp_path: Path, runtime_cache: Path) -> None:

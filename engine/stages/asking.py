@@ -34,19 +34,20 @@ def ask(
     max_tokens: int = 512,
 ) -> Generator[Event, None, Answer]:
     """Stream the backend's reply as TokenDelta events and return the collected Answer."""
+    from engine.models.base import StreamStats
+
     start = time.perf_counter()
+    stats = StreamStats()
     parts: list[str] = []
-    stream = backend.stream(messages, schema=schema, max_tokens=max_tokens)
-    for delta in stream:
+    for delta in backend.stream(messages, schema=schema, max_tokens=max_tokens, stats=stats):
         if delta:
             parts.append(delta)
             yield TokenDelta(stage, delta)
-    usage = getattr(stream, "completion", None) or getattr(backend, "last_completion", None)
     return Answer(
         text="".join(parts),
         seconds=time.perf_counter() - start,
-        tokens_in=getattr(usage, "tokens_in", 0) or 0,
-        tokens_out=getattr(usage, "tokens_out", 0) or len(parts),
-        model=getattr(usage, "model", None) or getattr(backend, "model_name", None),
-        adapter=getattr(usage, "adapter", None) or getattr(backend, "adapter_name", None),
+        tokens_in=stats.tokens_in,
+        tokens_out=stats.tokens_out or len(parts),
+        model=getattr(backend, "model_name", None),
+        adapter=getattr(backend, "adapter_name", None),
     )
