@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Stage = Literal["parse", "generate", "review", "docs", "verify"]
-STAGES: tuple[Stage, ...] = ("parse", "generate", "review", "docs", "verify")
+STAGES: tuple[Stage, ...] = ("parse", "generate", "verify", "review", "docs")
 
 
 @dataclass(frozen=True)
