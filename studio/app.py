@@ -1,77 +1,64 @@
 """The studio's Gradio app: ``create_app()`` builds it, ``launch()`` serves it.
 
-Until the pipeline and the full studio land (prompt box, live stage tabs, history), this page
-generates a verified project from a ProjectSpec JSON and offers it as a ZIP with its trust
-report. It only calls ``engine``; an EngineError becomes ``gr.Error`` here and nowhere else.
+Owns the page layout (Generate and History, one module each under ``studio.pages``), the
+queue policy and the serving options. Queue policy, on purpose: pipeline runs share one
+concurrency group (``"pipeline"``) limited to ``max_concurrent_runs`` (2: two sessions
+generate at the same time on two cores; a third waits in line instead of slowing both down),
+the queue holds at most ``max_queue`` waiting events (a visitor is told it is full rather
+than waiting forever), light handlers (history, file viewer) run up to 4 at once, Cancel is
+never queued behind anything. The model backends are loaded once per profile and shared.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
-from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
-from engine import templates
-from engine.errors import EngineError, VerificationError
-from engine.generate import generate_project
-from engine.spec import parse_spec
+from studio.backends import BackendProvider, SharedBackends
+from studio.history import open_history
+from studio.pages import generate, history
+from studio.pages.generate import Studio
+from studio.settings import StudioSettings, get_settings
 
-EXAMPLE_SPEC = {
-    "name": "library",
-    "description": "Lending library API",
-    "auth": True,
-    "entities": [
-        {"name": "Book", "fields": [{"name": "title", "type": "str"}, {"name": "isbn", "type": "str", "unique": True}]},
-        {"name": "Loan", "owned": True, "fields": [{"name": "due_date", "type": "date"}]},
-    ],
-    "relationships": [{"source": "Loan", "target": "Book", "kind": "many_to_one", "required": True}],
-}
-
-
-def _runtime_cache() -> Path:
-    return Path(os.environ.get("CODEBEGEN_HOME", Path.home() / ".cache" / "codebegen")).expanduser() / "runtimes"
+CSS = """
+.file-tree .wrap { flex-direction: column; flex-wrap: nowrap; max-height: 560px; overflow-y: auto; }
+.file-tree label { font-family: var(--font-mono); font-size: 0.85em; }
+#progress { min-height: 3.5em; }
+"""
+HEADER = (
+    "# codebegen studio\n"
+    "Describe a backend in plain English. codebegen turns it into a schema, renders a FastAPI project, "
+    "**runs the project's own tests, migrations and boot in a verification gate**, reviews it and writes its docs. "
+    "You download only what passed."
+)
 
 
-def generate_from_spec(spec_text: str, template: str) -> tuple[str, str | None]:
-    """Handler: spec JSON in, (trust report markdown, ZIP path) out."""
-    try:
-        data = json.loads(spec_text)
-    except json.JSONDecodeError as exc:
-        raise gr.Error(f"The spec is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    work = Path(tempfile.mkdtemp(prefix="codebegen-studio-"))
-    try:
-        spec = parse_spec(data)
-        result = generate_project(spec, work / spec.name, template=template, cache_dir=_runtime_cache())
-    except VerificationError as exc:
-        report = exc.report.to_markdown() if exc.report is not None else ""
-        raise gr.Error(f"{exc}\n\n{report}") from None
-    except EngineError as exc:
-        raise gr.Error(str(exc)) from None
-    archive = shutil.make_archive(str(work / spec.name), "zip", root_dir=work, base_dir=spec.name)
-    return (result.report.to_markdown() if result.report else "(not verified)"), archive
+def create_app(settings: StudioSettings | None = None, *, backends: BackendProvider | None = None) -> gr.Blocks:
+    """The studio as a Gradio Blocks app (not yet serving). ``backends``: profile -> role backends."""
+    settings = settings or get_settings()
+    ctx = Studio(
+        settings=settings,
+        history=open_history(settings.database),
+        backends=SharedBackends(backends) if backends is not None else SharedBackends(),
+    )
+    with gr.Blocks(title="codebegen studio", analytics_enabled=False) as app:
+        gr.Markdown(HEADER)
+        with gr.Tabs(elem_id="pages") as pages:
+            with gr.Tab("Generate", id="generate", elem_id="page-generate"):
+                gen = generate.build(ctx)
+            with gr.Tab("History", id="history", elem_id="page-history") as history_tab:
+                history.build(ctx, gen, pages, history_tab, app)
+    app.queue(max_size=settings.max_queue, default_concurrency_limit=4)
+    app.studio = ctx  # type: ignore[attr-defined]  # tests and benchmarks read the shared state
+    return app
 
 
-def create_app() -> gr.Blocks:
-    with gr.Blocks(title="codebegen studio") as app:
-        gr.Markdown(
-            "# codebegen studio\n"
-            "Paste a ProjectSpec (CONTRACT §2), pick a template, and get a FastAPI project that "
-            "passed the verification gate. Prompt-to-project with live stages is coming with the pipeline."
-        )
-        with gr.Row():
-            spec_box = gr.Code(value=json.dumps(EXAMPLE_SPEC, indent=2), language="json", label="ProjectSpec")
-            with gr.Column():
-                template = gr.Dropdown(templates.list_templates(), value=templates.DEFAULT_TEMPLATE, label="Template")
-                button = gr.Button("Generate", variant="primary")
-                download = gr.File(label="Project (ZIP)")
-        report = gr.Markdown(label="Trust report")
-        button.click(generate_from_spec, [spec_box, template], [report, download], api_name="generate_from_spec")
+def serve(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, **options: Any) -> gr.Blocks:
+    """Start serving ``app``; ``prevent_thread_lock=True`` returns at once (tests, benchmarks)."""
+    app.launch(server_name=host, server_port=port, css=CSS, show_error=True, footer_links=["api"], **options)
     return app
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860) -> None:
-    create_app().queue(default_concurrency_limit=2).launch(server_name=host, server_port=port)
+    serve(create_app(), host, port)

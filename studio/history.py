@@ -1,0 +1,271 @@
+"""The run history: every run of every user, in one DuckDB file.
+
+Owns the database: one connection per process (``open_history``), forward-only named
+migrations recorded in ``migrations``, short transactions (one per call; each thread works
+on its own cursor of the one connection), and the rows themselves: a run with its prompt,
+template, profile, status, timings, spec, trust report, findings, and the project's files,
+so a past run can be opened and downloaded again after the run directory is gone.
+
+Every read and write names the user: one user never sees another's rows. A run is written
+``running`` when it starts, its spec as soon as it is known, and everything else when it ends;
+a process that dies mid-run leaves ``running`` rows, which the next ``open_history`` marks
+``interrupted`` (nothing already recorded is dropped). It does not know about Gradio or the
+engine's event types: callers pass plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+STATUSES = ("running", "passed", "failed", "cancelled", "interrupted")
+
+# Forward-only: a new migration is appended, an applied one is never edited.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_runs",
+        """
+        CREATE TABLE runs (
+            id VARCHAR PRIMARY KEY,
+            user_id VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            prompt VARCHAR NOT NULL DEFAULT '',
+            template VARCHAR NOT NULL,
+            profile VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            parent_id VARCHAR,
+            project_name VARCHAR,
+            summary VARCHAR NOT NULL DEFAULT '',
+            error VARCHAR NOT NULL DEFAULT '',
+            timings VARCHAR NOT NULL DEFAULT '{}',
+            spec VARCHAR,
+            report VARCHAR,
+            findings VARCHAR NOT NULL DEFAULT '[]'
+        );
+        CREATE TABLE run_files (
+            run_id VARCHAR NOT NULL,
+            path VARCHAR NOT NULL,
+            content BLOB NOT NULL,
+            PRIMARY KEY (run_id, path)
+        );
+        """,
+    ),
+    ("0002_runs_by_user", "CREATE INDEX runs_by_user ON runs (user_id, created_at);"),
+)
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """A run as the History page lists it (and as ``get`` returns it, with its data)."""
+
+    id: str
+    user_id: str
+    created_at: datetime
+    finished_at: datetime | None
+    prompt: str
+    template: str
+    profile: str
+    status: str
+    parent_id: str | None
+    project_name: str | None
+    summary: str
+    error: str
+    timings: dict[str, float] = field(default_factory=dict)
+    spec: dict[str, Any] | None = None
+    report: dict[str, Any] | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float | None:
+        return self.timings.get("total")
+
+
+_COLUMNS = (
+    "id, user_id, created_at, finished_at, prompt, template, profile, status, parent_id, project_name, "
+    "summary, error, timings, spec, report, findings"
+)
+
+
+def _row(values: tuple[Any, ...]) -> RunRow:
+    *head, timings, spec, report, findings = values
+    return RunRow(
+        *head,
+        timings=json.loads(timings or "{}"),
+        spec=json.loads(spec) if spec else None,
+        report=json.loads(report) if report else None,
+        findings=json.loads(findings or "[]"),
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class History:
+    """The history database of one process. Use ``open_history(path)``, not this constructor."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._con = duckdb.connect(str(path))
+        self._lock = threading.Lock()  # guards cursor creation and close, not the queries
+        self.migrate()
+        self.interrupted_on_open = self._mark_interrupted()
+
+    @contextmanager
+    def _tx(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            cur = self._con.cursor()
+        try:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations this database has not seen, in order; return their names."""
+        with self._tx() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+            done = {name for (name,) in cur.execute("SELECT name FROM migrations").fetchall()}
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self._tx() as cur:
+                cur.execute(sql)
+                cur.execute("INSERT INTO migrations VALUES (?, ?)", [name, _now()])
+            applied.append(name)
+        return applied
+
+    def applied_migrations(self) -> list[str]:
+        with self._tx() as cur:
+            return [n for (n,) in cur.execute("SELECT name FROM migrations ORDER BY name").fetchall()]
+
+    def _mark_interrupted(self) -> int:
+        with self._tx() as cur:
+            (count,) = cur.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()
+            cur.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?, "
+                "error = 'the studio stopped while this run was going' WHERE status = 'running'",
+                [_now()],
+            )
+        return count
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def start(self, user: str, *, prompt: str, template: str, profile: str, parent_id: str | None = None) -> str:
+        run_id = uuid.uuid4().hex[:12]
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO runs (id, user_id, created_at, prompt, template, profile, status, parent_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
+                [run_id, user, _now(), prompt, template, profile, parent_id],
+            )
+        return run_id
+
+    def record_spec(self, user: str, run_id: str, spec: Mapping[str, Any]) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE runs SET spec = ?, project_name = ? WHERE id = ? AND user_id = ?",
+                [json.dumps(spec), spec.get("name"), run_id, user],
+            )
+
+    def finish(
+        self,
+        user: str,
+        run_id: str,
+        *,
+        status: str,
+        summary: str = "",
+        error: str = "",
+        timings: Mapping[str, float] | None = None,
+        report: Mapping[str, Any] | None = None,
+        findings: list[Mapping[str, Any]] | None = None,
+        files: Mapping[str, bytes] | None = None,
+    ) -> None:
+        """End a run: its outcome and, for a verified run, the project's files, in one transaction."""
+        if status not in STATUSES[1:]:
+            raise ValueError(f"unknown final status {status!r}; expected one of {', '.join(STATUSES[1:])}")
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE runs SET status = ?, finished_at = ?, summary = ?, error = ?, timings = ?, report = ?, "
+                "findings = ? WHERE id = ? AND user_id = ? AND status = 'running'",
+                [status, _now(), summary, error, json.dumps(dict(timings or {})),
+                 json.dumps(report) if report is not None else None, json.dumps(list(findings or [])),
+                 run_id, user],
+            )  # fmt: skip
+            if files:
+                cur.executemany(
+                    "INSERT INTO run_files VALUES (?, ?, ?)", [[run_id, p, data] for p, data in sorted(files.items())]
+                )
+
+    def delete(self, user: str, run_id: str) -> bool:
+        with self._tx() as cur:
+            (owned,) = cur.execute("SELECT count(*) FROM runs WHERE id = ? AND user_id = ?", [run_id, user]).fetchone()
+            if owned:
+                cur.execute("DELETE FROM run_files WHERE run_id = ?", [run_id])
+                cur.execute("DELETE FROM runs WHERE id = ? AND user_id = ?", [run_id, user])
+        return bool(owned)
+
+    # --- reads --------------------------------------------------------------------------------
+
+    def list(self, user: str, limit: int = 50) -> list[RunRow]:
+        with self._tx() as cur:
+            rows = cur.execute(
+                f"SELECT {_COLUMNS} FROM runs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?", [user, limit]
+            ).fetchall()
+        return [_row(r) for r in rows]
+
+    def get(self, user: str, run_id: str) -> RunRow | None:
+        with self._tx() as cur:
+            row = cur.execute(f"SELECT {_COLUMNS} FROM runs WHERE id = ? AND user_id = ?", [run_id, user]).fetchone()
+        return _row(row) if row else None
+
+    def files(self, user: str, run_id: str) -> dict[str, bytes]:
+        with self._tx() as cur:
+            rows = cur.execute(
+                "SELECT f.path, f.content FROM run_files f JOIN runs r ON r.id = f.run_id "
+                "WHERE r.id = ? AND r.user_id = ? ORDER BY f.path",
+                [run_id, user],
+            ).fetchall()
+        return {path: bytes(content) for path, content in rows}
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+
+_open: dict[Path, History] = {}
+_open_lock = threading.Lock()
+
+
+def open_history(path: Path) -> History:
+    """The process's one History for ``path`` (opened, migrated and swept on first use)."""
+    key = Path(path).absolute()
+    with _open_lock:
+        if key not in _open:
+            _open[key] = History(key)
+        return _open[key]
+
+
+def close_history(path: Path) -> None:
+    """Close the connection (a test's "process end"; DuckDB allows one writer process per file)."""
+    with _open_lock:
+        history = _open.pop(Path(path).absolute(), None)
+    if history is not None:
+        history.close()

@@ -1,0 +1,50 @@
+"""The studio's settings: one ``StudioSettings`` read from the environment, lazily, once.
+
+Owns every knob of the studio (where its data lives, which model profile a run uses by
+default, how many runs may go at once, how long the queue may grow, the prompt limit). Read
+through ``get_settings()``, never at import time, so tests and the Space can set the
+environment (``CODEBEGEN_STUDIO_*``) first. It does not hold engine settings: the engine takes
+its cache directory and PostgreSQL URL as arguments, which the studio passes from here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_HOME = Path.home() / ".cache" / "codebegen"
+
+
+class StudioSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CODEBEGEN_STUDIO_", extra="ignore")
+
+    data_dir: Path = Field(_HOME / "studio", description="the history database and each run's project")
+    cache_dir: Path = Field(_HOME, description="the engine's cache (runtime environments, converted weights)")
+    profile: str = Field("default", description="the model profile a run uses unless the visitor picks another")
+    profiles: list[str] = Field(
+        ["default", "gpu", "remote", "fake"], description="the profiles offered in the profile choice"
+    )
+    postgres_url: str | None = Field(None, description="a PostgreSQL server the gate also verifies against")
+    # Two runs at once: a run is mostly the gate's subprocesses and one model call at a time,
+    # so two overlap well on two cores; a third would only slow the other two down.
+    max_concurrent_runs: int = Field(2, ge=1, description="pipeline runs executing at the same time")
+    max_queue: int = Field(16, ge=1, description="events waiting in the queue before new ones are refused")
+    max_prompt_chars: int = Field(4000, ge=100, description="longest prompt accepted")
+    history_page_size: int = Field(50, ge=1, description="runs listed on the History page")
+    local_user: str = Field("local", description="the user every run belongs to until login is configured")
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "history.duckdb"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> StudioSettings:
+    return StudioSettings()
