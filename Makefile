@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml Makefile
 system-deps:
 	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
 	  || (apt-get update -qq && apt-get install -y -qq postgresql) || echo "warning: no PostgreSQL; postgres tests will be skipped"
+	@test -x /usr/bin/chromium \
+	  || (apt-get update -qq && apt-get install -y -qq chromium) || echo "warning: no chromium; studio browser tests will be skipped"
 
 studio: $(STAMP)
 	$(BIN)/codebegen studio --host 127.0.0.1 --port 7860
