@@ -1,0 +1,48 @@
+"""The entity-relationship diagram of a ProjectSpec, as Mermaid ``erDiagram`` text.
+
+Owns only the drawing: entities with their fields and types, the implicit ``id`` and owner,
+and one edge per relationship with Mermaid's crow's-foot cardinalities. Rendering the text
+to a picture is the viewer's job (the studio's Markdown, JupyterLab, GitHub).
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.spec import ProjectSpec
+
+_EDGE = {
+    # source }o--|| target: many source rows point at one target row
+    "many_to_one": ("}o", "||"),
+    "one_to_one": ("|o", "||"),
+    "many_to_many": ("}o", "o{"),
+}
+
+
+def _label(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_ ]", "", text)[:40] or "refers to"
+
+
+def er_diagram(spec: ProjectSpec) -> str:
+    lines = ["erDiagram"]
+    if spec.auth:
+        lines += ["    User {", "        int id PK", "        string email", "    }"]
+    for e in spec.entities:
+        lines.append(f"    {e.name} {{")
+        lines.append("        int id PK")
+        for f in e.fields:
+            note = ' "unique"' if f.unique else ""
+            lines.append(f"        {f.type} {f.name}{note}")
+        for r in spec.relationships:
+            if r.source == e.name and r.kind != "many_to_many":
+                lines.append(f"        int {r.key} FK")
+        if e.owned:
+            lines.append("        int owner_id FK")
+        lines.append("    }")
+    for r in spec.relationships:
+        left, right = _EDGE[r.kind]
+        lines.append(f'    {r.source} {left}--{right} {r.target} : "{_label(r.key)}"')
+    for e in spec.entities:
+        if e.owned:
+            lines.append(f'    {e.name} }}o--|| User : "owner_id"')
+    return "\n".join(lines) + "\n"
