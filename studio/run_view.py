@@ -118,15 +118,15 @@ class RunView:
             if stage in self.finished:
                 marks.append(f"✓ {stage} {self.finished[stage]:.1f} s")
             elif stage == self.stage and not self.ended:
-                marks.append(f"**⏳ {stage}**")
+                marks.append(f"**{stage} …**")
             else:
                 marks.append(f"· {stage}")
         seconds = self.total if self.ended else self.elapsed
         clock = f"{seconds:.1f} s" if seconds is not None else ""
-        head = " → ".join(marks) + (f" · ⏱ {clock}" if clock else "")
+        head = " → ".join(marks) + (f" · **{clock}**" if clock else "")
         if self.ended:
-            verdict = {"passed": "✅ Verified", "failed": "❌ Failed", "cancelled": "⏹ Cancelled",
-                       "interrupted": "⚠ Interrupted"}.get(self.status, self.status)  # fmt: skip
+            verdict = {"passed": "**✓ Verified**", "failed": "**✗ Failed**", "cancelled": "**Cancelled**",
+                       "interrupted": "**Interrupted**"}.get(self.status, self.status)  # fmt: skip
             line = f"{verdict}: {self.summary}" if self.summary else verdict
         else:
             line = f"Running **{self.stage or 'start'}**" + (f" — {self.detail}" if self.detail else "") + " …"
@@ -134,5 +134,5 @@ class RunView:
             hint = f" ({self.failure.hint})" if self.failure.hint else ""
             line += f"\n\n**{self.failure.stage} failed:** {self.failure.message}{hint}"
         if self.warnings:
-            line += "\n\n" + "\n".join(f"- ⚠ {w}" for w in self.warnings[-5:])
+            line += "\n\n" + "\n".join(f"- warning: {w}" for w in self.warnings[-5:])
         return f"{head}\n\n{line}"

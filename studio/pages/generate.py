@@ -134,7 +134,7 @@ def review_markdown(view: RunView) -> str:
     report = view.report
     if report is not None:
         failed = [c["name"] for c in report["checks"] if c["status"] == "fail"]
-        verdict = "✅ **Verification passed**" if not failed else f"❌ **Verification failed**: {', '.join(failed)}"
+        verdict = "**✓ Verification passed**" if not failed else f"**✗ Verification failed**: {', '.join(failed)}"
         counts = {s: sum(c["status"] == s for c in report["checks"]) for s in ("pass", "fail", "skip")}
         lines.append(
             f"{verdict} — {counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped "
@@ -184,15 +184,17 @@ def read_project_file(ctx: Studio, user: str, run_id: str | None, path: str) -> 
 
 
 def zip_of_run(ctx: Studio, user: str, run_id: str) -> str | None:
-    """The verified project of a run as a ZIP in a temp dir Gradio may serve; None when none was kept."""
+    """A past run's verified project (from the history) as a ZIP; None when none was kept."""
     row = ctx.history.get(user, run_id)
     if row is None or row.status != "passed":
         return None
-    project = ctx.settings.runs_dir / run_id / "project"
-    files = project_files(project) if project.is_dir() else ctx.history.files(user, run_id)
+    return _zip(ctx.history.files(user, run_id), row.project_name or "project")
+
+
+def _zip(files: dict[str, bytes], name: str) -> str | None:
+    """A ZIP in a temp dir (a place Gradio may serve files from)."""
     if not files:
         return None
-    name = row.project_name or "project"
     return str(write_zip(files, name, Path(tempfile.mkdtemp(prefix="codebegen-zip-")) / f"{name}.zip"))
 
 
@@ -279,7 +281,9 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
                 for event in batch:
                     view.apply(event)
                 parts = view.take_dirty() | {"progress"}
-                zip_path = zip_of_run(ctx, live.user, live.id) if view.ended and view.ok else None
+                zip_path = None
+                if view.ended and view.ok:  # the placed project: exactly what the gate verified
+                    zip_path = _zip(project_files(live.project_dir), (view.spec or {}).get("name", "project"))
                 yield page.draw(view, parts, zip_path)
         finally:
             live.cancel()  # no-op after the end; stops the run when the page went away or Cancel was pressed
@@ -328,7 +332,7 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
             live.cancel()
         return {
             page.generate: gr.Button(visible=True), page.cancel: gr.Button(visible=False),
-            page.regenerate: gr.Button(interactive=True), page.progress: "⏹ Cancelled. Nothing was kept of this run.",
+            page.regenerate: gr.Button(interactive=True), page.progress: "**Cancelled.** Nothing was kept of this run.",
         }  # fmt: skip
 
     def show_file(path: str | None, current: dict[str, Any], request: gr.Request) -> Any:
