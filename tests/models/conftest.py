@@ -89,3 +89,34 @@ def _fresh_pool():
     local.clear_pool()
     yield
     local.clear_pool()
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    """One conversion of the embedded GGUF per test session (about 15 s), shared by the model tests."""
+    from engine.models import embedded
+
+    cache = tmp_path_factory.mktemp("model-cache")
+    embedded.converted_dir(embedded.embedded_gguf(), cache)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def smol_adapters(tmp_path_factory, model_cache) -> dict[str, Path]:
+    """A small random LoRA per role for the embedded model's real module names."""
+    from engine.models import ROLES, embedded
+
+    base_dir = embedded.converted_dir(embedded.embedded_gguf(), model_cache)
+    root = tmp_path_factory.mktemp("smol-adapters")
+    model = transformers.AutoModelForCausalLM.from_pretrained(base_dir)
+    targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    peft_model = peft.get_peft_model(model, peft.LoraConfig(r=4, lora_alpha=8, target_modules=targets))
+    out = {}
+    for i, role in enumerate(ROLES):
+        torch.manual_seed(i)
+        for n, p in peft_model.named_parameters():
+            if "lora_B" in n:
+                torch.nn.init.normal_(p, std=0.01)
+        peft_model.save_pretrained(root / role)
+        out[role] = root / role
+    return out
