@@ -10,11 +10,12 @@ not call models and does not validate (``parse_spec`` does, afterwards).
 
 from __future__ import annotations
 
+import keyword
 import re
 from typing import Any
 
 from engine import names
-from engine.spec import CLASS_RESERVED, FIELD_TYPES, IMPLICIT_FIELDS, SQL_RESERVED, _reserved
+from engine.spec import CLASS_RESERVED, FIELD_TYPES, IMPLICIT_FIELDS, SQL_RESERVED, TEMPLATE_MODULES, _reserved
 
 TYPE_SYNONYMS = {
     "string": "str", "varchar": "str", "char": "str", "name": "str", "phone": "str", "slug": "str",
@@ -67,6 +68,25 @@ def to_entity(text: str) -> str:
     return name if name[:1].isalpha() else "E" + name
 
 
+def _entity_name(raw: str, warnings: list[str]) -> str:
+    """A PascalCase singular entity name whose derived names clash with nothing (or "")."""
+    name = to_entity(raw)[:40]
+    if not name:
+        return ""
+    module = names.snake(name)
+    clash = (
+        keyword.iskeyword(module)
+        or keyword.issoftkeyword(module)
+        or names.table_name(name) in SQL_RESERVED
+        or (module in TEMPLATE_MODULES and module not in LOGIN_ENTITIES)
+        or len(module) < 2
+    )
+    if clash:
+        warnings.append(f"entity {name!r} renamed to {name + 'Record'!r} (its name clashes with generated code)")
+        name += "Record"
+    return name
+
+
 def _field_name(raw: str, warnings: list[str], where: str) -> str | None:
     name = to_snake(raw)
     if not name:
@@ -100,7 +120,7 @@ def clean_spec(raw: Any) -> tuple[dict[str, Any], list[str]]:
     for item in _as_list(raw.get("entities")):
         if not isinstance(item, dict):
             continue
-        name = to_entity(item.get("name", ""))
+        name = _entity_name(item.get("name", ""), warnings)
         if not name:
             warnings.append(f"dropped an entity without a usable name ({item.get('name')!r})")
             continue
@@ -131,7 +151,7 @@ def clean_spec(raw: Any) -> tuple[dict[str, Any], list[str]]:
                 field["unique"] = True
             if ftype == "enum":
                 values = [str(v).strip() for v in f.get("values") or [] if str(v).strip()]
-                values = list(dict.fromkeys(v[:64] for v in values))
+                values = list({names.enum_member(v[:64]): v[:64] for v in reversed(values)}.values())[::-1]
                 if not values:
                     warnings.append(f"entity {name!r}, field {fname!r}: enum without values read as str")
                     field["type"] = "str"
@@ -159,7 +179,7 @@ def clean_spec(raw: Any) -> tuple[dict[str, Any], list[str]]:
             r = {"source": r[0], "target": r[1], "kind": r[2]}
         if not isinstance(r, dict):
             continue
-        source, target = to_entity(r.get("source", "")), to_entity(r.get("target", ""))
+        source, target = _entity_name(r.get("source", ""), []), _entity_name(r.get("target", ""), [])
         kind = str(r.get("kind", "many_to_one")).strip().lower().replace(" ", "_")
         kind = KIND_SYNONYMS.get(kind, kind)
         if kind not in ("many_to_one", "one_to_many", "one_to_one", "many_to_many"):

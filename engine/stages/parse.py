@@ -24,6 +24,7 @@ from engine.stages.asking import ask
 
 MAX_PROMPT_CHARS = 4000
 MIN_PROMPT_WORDS = 3
+MAX_SPEC_TOKENS = 900  # a dev-set spec is 150-450 tokens; a runaway model stops here
 
 # What the parser model is constrained to: the ProjectSpec's core, every key required, in the
 # order the prompt's example shows (small models follow a fixed shape far better).
@@ -36,7 +37,7 @@ DECODING_SCHEMA: dict[str, Any] = {
         "entities": {
             "type": "array",
             "minItems": 1,
-            "maxItems": 12,
+            "maxItems": 8,
             "items": {
                 "type": "object",
                 "properties": {
@@ -44,7 +45,7 @@ DECODING_SCHEMA: dict[str, Any] = {
                     "owned": {"type": "boolean"},
                     "fields": {
                         "type": "array",
-                        "maxItems": 16,
+                        "maxItems": 12,
                         "items": {
                             "type": "object",
                             "properties": {
@@ -55,7 +56,7 @@ DECODING_SCHEMA: dict[str, Any] = {
                                 "values": {
                                     "anyOf": [
                                         {"type": "null"},
-                                        {"type": "array", "maxItems": 8, "items": {"type": "string", "maxLength": 40}},
+                                        {"type": "array", "maxItems": 6, "items": {"type": "string", "maxLength": 30}},
                                     ]
                                 },
                             },
@@ -70,7 +71,7 @@ DECODING_SCHEMA: dict[str, Any] = {
         },
         "relationships": {
             "type": "array",
-            "maxItems": 16,
+            "maxItems": 10,
             "items": {
                 "type": "object",
                 "properties": {
@@ -166,7 +167,9 @@ def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec
     """Yield the stage's events; return the ProjectSpec. Raises PromptError, ModelError, SpecError."""
     text = check_prompt(prompt)
     yield StageStarted("parse", detail=f"{len(text)} characters")
-    answer = yield from ask(backend, "parse", messages("parse", prompt=text), schema=DECODING_SCHEMA, max_tokens=1200)
+    answer = yield from ask(
+        backend, "parse", messages("parse", prompt=text), schema=DECODING_SCHEMA, max_tokens=MAX_SPEC_TOKENS
+    )
     raw = extract_json(answer.text)
     if not isinstance(raw, dict):
         snippet = answer.text.strip()[:120] or "(nothing)"

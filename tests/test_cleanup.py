@@ -1,0 +1,92 @@
+"""Deterministic clean-up of loosely written specs: every change is reported, the result validates."""
+
+from __future__ import annotations
+
+from engine.cleanup import clean_spec
+from engine.spec import parse_spec
+
+
+def cleaned(raw: dict) -> tuple:
+    spec, warnings = clean_spec(raw)
+    return parse_spec(spec), warnings
+
+
+def test_names_types_and_implicit_columns() -> None:
+    spec, warnings = cleaned(
+        {
+            "name": "Blog App",
+            "entities": [
+                {"name": "blog posts", "fields": [
+                    {"name": "Title", "type": "string"}, {"name": "id", "type": "int"},
+                    {"name": "createdAt", "type": "timestamp"}, {"name": "price", "type": "money"},
+                    {"name": "class", "type": "str"}, {"name": "state", "type": "enum"},
+                    {"name": "mood", "type": "vibes"},
+                ]},
+            ],
+        }
+    )  # fmt: skip
+    post = spec.entities[0]
+    assert spec.name == "blog_app" and post.name == "BlogPost"
+    assert [(f.name, f.type) for f in post.fields] == [
+        ("title", "str"), ("price", "decimal"), ("class_value", "str"), ("state", "str"), ("mood", "str")
+    ]  # fmt: skip
+    text = "\n".join(warnings)
+    for expected in ("renamed field 'class'", "enum without values", "unknown type 'vibes'"):
+        assert expected in text
+
+
+def test_reference_fields_become_relationships_and_one_to_many_turns_around() -> None:
+    spec, warnings = cleaned(
+        {
+            "entities": [
+                {"name": "Author", "fields": [{"name": "name", "type": "str"}]},
+                {"name": "Book", "fields": [{"name": "title", "type": "str"}, {"name": "author_id", "type": "int"}]},
+                {"name": "Tag", "fields": [{"name": "label", "type": "str"}]},
+            ],
+            "relationships": [
+                {"source": "Author", "target": "Book", "kind": "has_many"},
+                {"source": "Books", "target": "tags", "kind": "many-to-many"},
+                {"source": "Book", "target": "Publisher", "kind": "many_to_one"},
+            ],
+        }
+    )
+    kinds = {(r.source, r.target, r.kind) for r in spec.relationships}
+    assert kinds == {("Book", "Author", "many_to_one"), ("Book", "Tag", "many_to_many")}
+    assert "title" in [f.name for f in spec.entity("Book").fields]
+    assert any("no entity 'Publisher'" in w for w in warnings)
+    assert any("merged duplicate relationship" in w for w in warnings)
+
+
+def test_login_entity_becomes_ownership_and_turns_auth_on() -> None:
+    spec, warnings = cleaned(
+        {
+            "auth": False,
+            "entities": [
+                {"name": "User", "fields": [{"name": "email", "type": "email"}]},
+                {"name": "Note", "fields": [{"name": "body", "type": "text"}, {"name": "owner_id", "type": "int"}]},
+            ],
+            "relationships": [{"source": "Note", "target": "User", "kind": "many_to_one"}],
+        }
+    )
+    assert spec.auth and [e.name for e in spec.entities] == ["Note"] and spec.entities[0].owned
+    assert any("auth turned on" in w for w in warnings)
+
+
+def test_cycles_and_clashing_entity_names_are_repaired() -> None:
+    spec, warnings = cleaned(
+        {
+            "entities": [{"name": "A", "fields": [{"name": "x", "type": "int"}]}, {"name": "Team", "fields": []}],
+            "relationships": [
+                {"source": "A", "target": "Team", "kind": "many_to_one"},
+                {"source": "Team", "target": "A", "kind": "many_to_one"},
+            ],
+        }
+    )
+    assert spec.entities[0].name == "ARecord"
+    assert len(spec.relationships) == 1
+    assert any("close a cycle" in w for w in warnings)
+
+
+def test_not_an_object() -> None:
+    spec, warnings = clean_spec(["not", "a", "spec"])
+    assert spec["entities"] == [] and warnings
