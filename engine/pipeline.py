@@ -2,6 +2,9 @@
 
     parse -> generate -> verify -> review -> docs -> Done
 
+A project that fails the gate is still reviewed (the findings say why), then the run ends with
+``Failure`` and ``Done(ok=False)``; the failed project is kept in a temp dir the hint names.
+
 Owns the order of the stages, the workspace the project is built in, and turning any
 EngineError into a ``Failure`` event followed by ``Done(ok=False)``: a consumer never sees an
 exception for bad input or bad model output, only events. The project is moved into
@@ -19,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from engine import templates
-from engine.errors import EngineError, ModelError, VerificationError
+from engine.errors import EngineError, ModelError
 from engine.events import Done, Event, Failure, SpecArtifact, Stage, StageFinished, StageStarted
+from engine.generate import failed_verification
 from engine.spec import ProjectSpec
 from engine.stages.codegen import codegen_stage
 from engine.stages.docs import docs_stage
@@ -97,15 +101,15 @@ def run(
             review = yield from _timed(
                 review_stage(spec, ws.path, report, code.notes, backends["reviewer"], tmpl.name), timings
             )
+            if not report.passed:  # the review above already listed why, as findings
+                error = failed_verification(report, ws)
+                yield Failure("verify", error.message, error.hint)
+                yield Done(False, None, str(error), report=report, timings=timings)
+                return
             stage = "docs"
             yield from _timed(
                 docs_stage(spec, ws.path, tmpl, report, backends["docs"], cache_dir=cache / "runtimes"), timings
             )
-            if not report.passed:
-                error = _failed(report, ws)
-                yield Failure("verify", error.message, error.hint)
-                yield Done(False, None, error.message, report=report, timings=timings)
-                return
             placed = ws.place()
         timings["total"] = time.perf_counter() - begun
         summary = (
@@ -116,12 +120,6 @@ def run(
     except EngineError as exc:
         yield Failure(stage, exc.message, exc.hint)
         yield Done(False, None, str(exc), report=getattr(exc, "report", None), timings=timings)
-
-
-def _failed(report: Any, ws: Workspace) -> VerificationError:
-    from engine.generate import failed_verification
-
-    return failed_verification(report, ws)
 
 
 def _timed(stage_events: Any, timings: dict[str, float]) -> Any:

@@ -215,3 +215,30 @@ def test_rules_land_in_each_templates_own_rules_module(
     rules = (out / "app/rules/order_rules.py").read_text()
     assert body.split(" = ")[0] in rules and 'COMPUTED: tuple[str, ...] = ("total",)' in rules
     assert template in (out / "trust_report.json").read_text()
+
+
+@pytest.mark.slow
+def test_a_project_that_fails_the_gate_is_reviewed_then_refused(tmp_path: Path, runtime_cache: Path) -> None:
+    # a project the gate refuses: a failing test slipped in just before verification
+    from engine import pipeline
+
+    real_verify = pipeline.verify
+
+    def broken_verify(project: Path, **kwargs: Any) -> Any:
+        (project / "tests" / "test_broken.py").write_text("def test_broken():\n    assert 1 == 2\n")
+        return real_verify(project, **kwargs)
+
+    pipeline.verify = broken_verify
+    try:
+        out = tmp_path / "p"
+        roles = backends(reviewer="The broken test must be fixed first.")
+        events = list(
+            run(spec=dev_specs()["d11-pharmacy"], backends=roles, out_dir=out, cache_dir=runtime_cache.parent)
+        )
+    finally:
+        pipeline.verify = real_verify
+    done = finished(events)
+    assert not done.ok and "failed verification: pytest" in done.summary
+    assert any(isinstance(e, ev.Finding) and e.source == "gate" and e.severity == "error" for e in events)
+    assert [e.stage for e in events if isinstance(e, ev.StageStarted)] == ["generate", "verify", "review"]
+    assert not out.exists() and "kept in" in done.summary
