@@ -226,8 +226,9 @@ def test_the_embedded_default_model_end_to_end(served: Served, page: Any) -> Non
     page.goto(served.url)
     enter_prompt(page, profile="default")
     started = datetime.now()
+    page.get_by_text("Model output", exact=True).click()
     page.locator("#generate").click()
-    page.locator("#model-output textarea").wait_for(state="attached")
+    expect(page.locator("#model-output textarea")).not_to_have_value("", timeout=600_000)  # tokens stream in
     page.locator("#cancel").wait_for(state="hidden", timeout=1_200_000)
     progress = page.locator("#progress").inner_text()
     assert "Verified" in progress, progress
