@@ -161,6 +161,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.passed else EXIT_ERROR
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from engine.training.command import run
+
+    return run(args)
+
+
 def cmd_studio(args: argparse.Namespace) -> int:
     from studio.app import launch
 
@@ -204,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="end with one JSON object of the metrics")
     p.add_argument("--profile", default="default")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("train", help="train a LoRA adapter for a role of the embedded default model (CPU)")
+    from engine.training.command import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("studio", help="serve the studio")
     p.add_argument("--host", default="127.0.0.1")
