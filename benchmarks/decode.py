@@ -78,6 +78,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rank", type=int, default=16)
+    ap.add_argument("--dev", type=int, default=5, help="dev-set prompts for the fp32-vs-int8 JSON comparison")
     args = ap.parse_args()
 
     import torch
@@ -109,6 +110,7 @@ def main() -> None:
     report["warm_load_four_adapters_int8_s"] = round(time.perf_counter() - start, 2)
     report["rss_mib_model_and_four_adapters"] = round(rss_mib(), 0)
     report["rss_mib_before_load"] = round(rss0, 0)
+    print(json.dumps(report), flush=True)
     b8 = backends["parser"]
     pfp = profile("none")
     bfp = pfp.backend("parser")
@@ -167,6 +169,10 @@ def main() -> None:
     for _ in range(args.repeats):
         for name, fn in variants.items():
             rate, first, n, text = timed(fn, args.tokens)
+            print(
+                json.dumps({"variant": name, "tok_s": round(rate, 1), "ttft_s": round(first, 3), "tokens": n}),
+                flush=True,
+            )
             best[name].append(rate)
             texts[name] = text
             best.setdefault(name + " ttft", []).append(first)
@@ -189,7 +195,7 @@ def main() -> None:
     )
     same = []
     if DEV.is_file():
-        for line in DEV.read_text().splitlines()[:5]:
+        for line in DEV.read_text().splitlines()[: args.dev]:
             item = json.loads(line)
             m = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": item["prompt"]}]
             outs = [bk.complete(m, schema=schema, max_tokens=args.tokens).text for bk in (bfp, b8)]
@@ -197,6 +203,7 @@ def main() -> None:
                          "fp32_valid": _is_json(outs[0]), "int8_valid": _is_json(outs[1])})  # fmt: skip
     report["dev_fp32_vs_int8"] = same
     report["texts"] = {k: v[:160] for k, v in texts.items()}
+    print(json.dumps({k: report[k] for k in report if k not in ("decode", "texts")}), flush=True)
     clear_pool()
     start = time.perf_counter()
     profile("int8").backend("parser")
