@@ -29,6 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--first-layer", type=int, default=d.first_layer, help="LoRA on this layer and above (0..29)")
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--accumulate", type=int, default=d.accumulate, help="examples per optimizer step")
+    p.add_argument("--max-steps", type=int, default=None, help="stop and save after this many optimizer steps")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     p.add_argument("--no-bf16", dest="bf16", action="store_false", help="train in fp32 (slower)")
     p.add_argument("-o", "--output", help="adapter directory (default adapters/<role>)")

