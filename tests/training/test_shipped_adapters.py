@@ -38,7 +38,8 @@ def test_the_default_profile_answers_the_parser_role_with_the_shipped_adapter(mo
     from engine.prompts import messages
 
     reply = profile.backend("parser").complete(
-        messages("parse", prompt="A to-do API: tasks have a title and a done flag."), schema=DECODING_SCHEMA,
+        messages("parse", prompt="A to-do API: tasks have a title and a done flag."),
+        schema=DECODING_SCHEMA,
         max_tokens=120,
     )
     assert reply.adapter == "parser"
