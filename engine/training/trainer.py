@@ -192,7 +192,7 @@ def train(
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
                 loss = _loss(model, item, torch)
             (loss / len(batch)).backward()
-            total += float(loss) / len(batch)
+            total += float(loss.detach()) / len(batch)
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
