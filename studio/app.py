@@ -20,6 +20,7 @@ from studio.history import open_history
 from studio.pages import generate, history
 from studio.pages.generate import Studio
 from studio.settings import StudioSettings, get_settings
+from studio.users import login_controls
 
 CSS = """
 .file-tree .wrap { flex-direction: column; flex-wrap: nowrap; max-height: 560px; overflow-y: auto; }
@@ -44,6 +45,7 @@ def create_app(settings: StudioSettings | None = None, *, backends: BackendProvi
     )
     with gr.Blocks(title="codebegen studio", analytics_enabled=False) as app:
         gr.Markdown(HEADER)
+        login_controls(settings)  # the Hugging Face sign-in, only when login is on (a Space)
         with gr.Tabs(elem_id="pages") as pages:
             with gr.Tab("Generate", id="generate", elem_id="page-generate"):
                 gen = generate.build(ctx)

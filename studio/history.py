@@ -4,7 +4,9 @@ Owns the database: one connection per process (``open_history``), forward-only n
 migrations recorded in ``migrations``, short transactions (one per call; each thread works
 on its own cursor of the one connection), and the rows themselves: a run with its prompt,
 template, profile, status, timings, spec, trust report, findings, and the project's files,
-so a past run can be opened and downloaded again after the run directory is gone.
+so a past run can be opened and downloaded again after the run directory is gone. Beside
+them, a ledger of when each user started a run (``run_starts``), which deleting a run leaves
+alone: per-user rate limits count it (``starts_since``), so they survive deletes and restarts.
 
 Every read and write names the user: one user never sees another's rows. A run is written
 ``running`` when it starts, its spec as soon as it is known, and everything else when it ends;
@@ -61,6 +63,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
     ("0002_runs_by_user", "CREATE INDEX runs_by_user ON runs (user_id, created_at);"),
+    (
+        "0003_run_starts",
+        """
+        CREATE TABLE run_starts (user_id VARCHAR NOT NULL, started_at TIMESTAMP NOT NULL);
+        CREATE INDEX run_starts_by_user ON run_starts (user_id, started_at);
+        INSERT INTO run_starts SELECT user_id, created_at FROM runs;
+        """,
+    ),
 )
 
 
@@ -169,13 +179,14 @@ class History:
     # --- writes -------------------------------------------------------------------------------
 
     def start(self, user: str, *, prompt: str, template: str, profile: str, parent_id: str | None = None) -> str:
-        run_id = uuid.uuid4().hex[:12]
+        run_id, now = uuid.uuid4().hex[:12], _now()
         with self._tx() as cur:
             cur.execute(
                 "INSERT INTO runs (id, user_id, created_at, prompt, template, profile, status, parent_id) "
                 "VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
-                [run_id, user, _now(), prompt, template, profile, parent_id],
+                [run_id, user, now, prompt, template, profile, parent_id],
             )
+            cur.execute("INSERT INTO run_starts VALUES (?, ?)", [user, now])
         return run_id
 
     def record_spec(self, user: str, run_id: str, spec: Mapping[str, Any]) -> None:
@@ -230,6 +241,15 @@ class History:
                 f"SELECT {_COLUMNS} FROM runs WHERE user_id = ? ORDER BY created_at DESC LIMIT ?", [user, limit]
             ).fetchall()
         return [_row(r) for r in rows]
+
+    def starts_since(self, user: str, since: datetime) -> list[datetime]:
+        """When ``user`` started runs at or after ``since`` (naive UTC), oldest first; deleted runs count."""
+        with self._tx() as cur:
+            rows = cur.execute(
+                "SELECT started_at FROM run_starts WHERE user_id = ? AND started_at >= ? ORDER BY started_at",
+                [user, since],
+            ).fetchall()
+        return [started for (started,) in rows]
 
     def get(self, user: str, run_id: str) -> RunRow | None:
         with self._tx() as cur:

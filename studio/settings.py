@@ -1,7 +1,9 @@
 """The studio's settings: one ``StudioSettings`` read from the environment, lazily, once.
 
 Owns every knob of the studio (where its data lives, which model profile a run uses by
-default, how many runs may go at once, how long the queue may grow, the prompt limit). Read
+default, how many runs may go at once, how long the queue may grow, the per-visitor limits,
+whether visitors sign in with Hugging Face). ``login`` defaults to on exactly when the process
+runs on a Hugging Face Space (``SYSTEM=spaces``, the variable Spaces and Gradio use). Read
 through ``get_settings()``, never at import time, so tests and the Space can set the
 environment (``CODEBEGEN_STUDIO_*``) first. It does not hold engine settings: the engine takes
 its cache directory and PostgreSQL URL as arguments, which the studio passes from here.
@@ -9,6 +11,7 @@ its cache directory and PostgreSQL URL as arguments, which the studio passes fro
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +19,11 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _HOME = Path.home() / ".cache" / "codebegen"
+
+
+def on_space() -> bool:
+    """Whether this process runs on a Hugging Face Space (how Gradio itself decides it)."""
+    return os.environ.get("SYSTEM") == "spaces"
 
 
 class StudioSettings(BaseSettings):
@@ -34,7 +42,12 @@ class StudioSettings(BaseSettings):
     max_queue: int = Field(16, ge=1, description="events waiting in the queue before new ones are refused")
     max_prompt_chars: int = Field(4000, ge=100, description="longest prompt accepted")
     history_page_size: int = Field(50, ge=1, description="runs listed on the History page")
-    local_user: str = Field("local", description="the user every run belongs to until login is configured")
+    runs_per_hour: int = Field(0, ge=0, description="runs one user may start in any hour; 0: no limit")
+    local_user: str = Field("local", description="the user every run belongs to when login is off")
+    login: bool = Field(
+        default_factory=on_space,
+        description="visitors sign in with Hugging Face (Gradio's OAuth); on by default on a Space",
+    )
 
     @property
     def database(self) -> Path:

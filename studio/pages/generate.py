@@ -5,7 +5,7 @@ Schema tables, skipping parse) stream a ``LiveRun``'s events into a ``RunView`` 
 the parts that changed; Generate turns into Cancel while a run goes; the Code tab reads a file
 from the run's directory (or the history, for a past run). ``draw`` is also what the History
 page uses to open a past run into these tabs. Every handler takes the ``gr.Request`` and asks
-``studio.users`` who is calling.
+``studio.users`` who is calling; a run starts only when ``studio.limits`` admits it.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from studio import schema_table
 from studio.backends import SharedBackends
 from studio.errors import user_error
 from studio.history import History
+from studio.limits import admission
 from studio.run_view import RunView
 from studio.runner import LiveRun, project_files, write_zip
 from studio.settings import StudioSettings
@@ -293,22 +294,26 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
             raise user_error(view.failure)
 
     def generate(prompt: str, template: str, profile: str, request: gr.Request) -> Iterator[dict[Any, Any]]:
-        user = current_user(request)
+        user = current_user(request, settings)
         if not (prompt or "").strip():
             raise user_error(
                 EngineError("the prompt is empty", hint="describe the backend you want, or pick an example")
             )
-        live = LiveRun(
-            history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
-            profile=profile, prompt=prompt[: settings.max_prompt_chars],
-        )  # fmt: skip
+        try:
+            with admission(ctx.history, settings, user, prompt):
+                live = LiveRun(
+                    history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
+                    profile=profile, prompt=prompt,
+                )  # fmt: skip
+        except EngineError as exc:
+            raise user_error(exc) from None
         yield from drive(live)
 
     def regenerate(
         name: str, description: str, auth: bool, entities: list[list[Any]], relations: list[list[Any]],
         template: str, profile: str, current: dict[str, Any], request: gr.Request,
     ) -> Iterator[dict[Any, Any]]:  # fmt: skip
-        user = current_user(request)
+        user = current_user(request, settings)
         parent = ctx.history.get(user, current.get("run_id", "")) if current else None
         rules = (parent.spec or {}).get("rules", []) if parent else []
         try:
@@ -316,16 +321,17 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
                 name=name, description=description, auth=auth, entities=entities or [], relations=relations or [],
                 rules=rules,
             )  # fmt: skip
+            with admission(ctx.history, settings, user):
+                live = LiveRun(
+                    history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
+                    profile=profile, spec=spec, parent_id=parent.id if parent else None,
+                )  # fmt: skip
         except EngineError as exc:
             raise user_error(exc) from None
-        live = LiveRun(
-            history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
-            profile=profile, spec=spec, parent_id=parent.id if parent else None,
-        )  # fmt: skip
         yield from drive(live)
 
     def cancel(current: dict[str, Any], request: gr.Request) -> dict[Any, Any]:
-        current_user(request)
+        current_user(request, settings)
         with ctx.live_lock:
             live = ctx.live.get((current or {}).get("run_id", ""))
         if live is not None:
@@ -336,7 +342,7 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
         }  # fmt: skip
 
     def show_file(path: str | None, current: dict[str, Any], request: gr.Request) -> Any:
-        user = current_user(request)
+        user = current_user(request, settings)
         text = read_project_file(ctx, user, (current or {}).get("run_id"), path or "")
         if text is None:
             return gr.Code(value="", label="File")

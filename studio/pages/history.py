@@ -18,7 +18,7 @@ from studio.errors import user_error
 from studio.history import RunRow
 from studio.pages.generate import GeneratePage, Studio, zip_of_run
 from studio.run_view import RunView
-from studio.users import current_user
+from studio.users import current_user, signed_in
 
 HEADERS = ["run", "started (UTC)", "prompt", "template", "profile", "status", "seconds"]
 
@@ -39,12 +39,12 @@ def _label(row: RunRow) -> str:
     return f"{row.id} · {row.status} · {prompt[:60]}{'…' if len(prompt) > 60 else ''}"
 
 
-def _rows(rows: list[RunRow]) -> list[list[Any]]:
+def _rows(rows: list[RunRow], empty: str = "no runs yet") -> list[list[Any]]:
     return [
         [r.id, r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.prompt, r.template, r.profile, r.status,
          round(r.seconds, 1) if r.seconds is not None else ""]
         for r in rows
-    ] or [["", "", "no runs yet", "", "", "", ""]]  # fmt: skip
+    ] or [["", "", empty, "", "", "", ""]]  # fmt: skip
 
 
 def _detail(row: RunRow) -> str:
@@ -76,15 +76,16 @@ def build(ctx: Studio, generate: GeneratePage, pages: gr.Tabs, tab: gr.Tab, app:
 
 def _wire(ctx: Studio, page: HistoryPage, generate: GeneratePage, pages: gr.Tabs, tab: gr.Tab, app: gr.Blocks) -> None:
     def list_runs(request: gr.Request) -> dict[Any, Any]:
-        rows = ctx.history.list(current_user(request), limit=ctx.settings.history_page_size)
+        user = signed_in(request, ctx.settings)  # an anonymous visitor on a Space sees an empty list
+        rows = ctx.history.list(user, limit=ctx.settings.history_page_size) if user else []
         return {
-            page.runs: _rows(rows),
+            page.runs: _rows(rows, "no runs yet" if user else "sign in to see your runs"),
             page.pick: gr.Dropdown(choices=[(_label(r), r.id) for r in rows], value=None),
             page.detail: "", page.download: gr.DownloadButton(visible=False),
         }  # fmt: skip
 
     def pick_run(run_id: str | None, request: gr.Request) -> dict[Any, Any]:
-        user = current_user(request)
+        user = current_user(request, ctx.settings)
         row = ctx.history.get(user, run_id) if run_id else None
         if row is None:
             return {page.detail: "", page.download: gr.DownloadButton(visible=False)}
@@ -92,12 +93,12 @@ def _wire(ctx: Studio, page: HistoryPage, generate: GeneratePage, pages: gr.Tabs
         return {page.detail: _detail(row), page.download: gr.DownloadButton(value=archive, visible=archive is not None)}
 
     def select_row(event: gr.SelectData, request: gr.Request) -> Any:
-        current_user(request)
+        current_user(request, ctx.settings)
         row = event.row_value if event is not None else None
         return gr.Dropdown(value=row[0]) if row and row[0] else gr.Dropdown()
 
     def open_run(run_id: str | None, request: gr.Request) -> dict[Any, Any]:
-        user = current_user(request)
+        user = current_user(request, ctx.settings)
         row = ctx.history.get(user, run_id) if run_id else None
         if row is None:
             raise user_error(EngineError("no run is selected", hint="pick a run in the list first"))
@@ -112,7 +113,7 @@ def _wire(ctx: Studio, page: HistoryPage, generate: GeneratePage, pages: gr.Tabs
         return out
 
     def delete_run(run_id: str | None, request: gr.Request) -> dict[Any, Any]:
-        user = current_user(request)
+        user = current_user(request, ctx.settings)
         if run_id and ctx.history.delete(user, run_id):
             shutil.rmtree(ctx.settings.runs_dir / run_id, ignore_errors=True)
             gr.Info(f"Deleted run {run_id}.")
