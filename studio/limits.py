@@ -46,7 +46,8 @@ def check(
         free_at = starts[len(starts) - limit] + WINDOW  # when enough of them leave the window
         minutes = max(1, round((free_at - now).total_seconds() / 60))
         raise EngineError(
-            f"you have started {len(starts)} runs in the last hour; this studio allows {limit} an hour per visitor",
+            f"you have started {len(starts)} run{'s' if len(starts) != 1 else ''} in the last hour; "
+            f"this studio allows {limit} an hour per visitor",
             hint=f"try again in about {minutes} minute{'s' if minutes != 1 else ''} "
             f"(at {free_at:%H:%M} UTC); past runs stay on the History page",
         )

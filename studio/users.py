@@ -76,7 +76,8 @@ def login_controls(settings: StudioSettings) -> None:
         return
     limits = f"prompts up to {settings.max_prompt_chars} characters"
     if settings.runs_per_hour:
-        limits += f", {settings.runs_per_hour} runs an hour"
+        runs = settings.runs_per_hour
+        limits += f", {runs} run{'s' if runs != 1 else ''} an hour"
     with gr.Row(equal_height=True):
         gr.LoginButton(elem_id="login", scale=0, min_width=260)
         status = gr.Markdown(elem_id="signed-in")

@@ -30,7 +30,7 @@ from studio.limits import admission
 from studio.run_view import RunView
 from studio.runner import LiveRun, project_files, write_zip
 from studio.settings import StudioSettings
-from studio.users import current_user
+from studio.users import current_user, signed_in
 
 EXAMPLES = [
     "A notes API: users register and log in; each note has a title and a body and belongs to its author.",
@@ -331,7 +331,7 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
         yield from drive(live)
 
     def cancel(current: dict[str, Any], request: gr.Request) -> dict[Any, Any]:
-        current_user(request, settings)
+        signed_in(request, settings)  # the run is this session's own (its id is in the session's state)
         with ctx.live_lock:
             live = ctx.live.get((current or {}).get("run_id", ""))
         if live is not None:
@@ -342,8 +342,8 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
         }  # fmt: skip
 
     def show_file(path: str | None, current: dict[str, Any], request: gr.Request) -> Any:
-        user = current_user(request, settings)
-        text = read_project_file(ctx, user, (current or {}).get("run_id"), path or "")
+        user = signed_in(request, settings)  # fires on every update of the file list, so it never raises
+        text = read_project_file(ctx, user, (current or {}).get("run_id"), path or "") if user else None
         if text is None:
             return gr.Code(value="", label="File")
         suffix = PurePosixPath(path or "").suffix

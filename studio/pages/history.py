@@ -85,15 +85,15 @@ def _wire(ctx: Studio, page: HistoryPage, generate: GeneratePage, pages: gr.Tabs
         }  # fmt: skip
 
     def pick_run(run_id: str | None, request: gr.Request) -> dict[Any, Any]:
-        user = current_user(request, ctx.settings)
-        row = ctx.history.get(user, run_id) if run_id else None
+        user = signed_in(request, ctx.settings)  # fires on every redraw of the list, so it never raises
+        row = ctx.history.get(user, run_id) if user and run_id else None
         if row is None:
             return {page.detail: "", page.download: gr.DownloadButton(visible=False)}
         archive = zip_of_run(ctx, user, row.id)
         return {page.detail: _detail(row), page.download: gr.DownloadButton(value=archive, visible=archive is not None)}
 
     def select_row(event: gr.SelectData, request: gr.Request) -> Any:
-        current_user(request, ctx.settings)
+        signed_in(request, ctx.settings)
         row = event.row_value if event is not None else None
         return gr.Dropdown(value=row[0]) if row and row[0] else gr.Dropdown()
 
