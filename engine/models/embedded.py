@@ -38,12 +38,17 @@ def embedded_gguf() -> Path:
     return path
 
 
+def cache_tag(gguf: Path) -> str:
+    """A short tag that changes when the GGUF file does (path, size, mtime)."""
+    gguf = gguf.resolve()
+    stat = gguf.stat()
+    return hashlib.sha256(f"{gguf}:{stat.st_size}:{int(stat.st_mtime)}".encode()).hexdigest()[:12]
+
+
 def converted_dir(gguf: Path, cache_dir: Path) -> Path:
     """A safetensors directory with the GGUF's weights and tokenizer, converted on first use."""
     gguf = gguf.resolve()
-    stat = gguf.stat()
-    tag = hashlib.sha256(f"{gguf}:{stat.st_size}:{int(stat.st_mtime)}".encode()).hexdigest()[:12]
-    target = cache_dir.expanduser() / f"{gguf.stem}-{tag}"
+    target = cache_dir.expanduser() / f"{gguf.stem}-{cache_tag(gguf)}"
     if (target / "config.json").is_file() and any(target.glob("*.safetensors")):
         return target
     try:

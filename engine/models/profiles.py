@@ -2,8 +2,8 @@
 
 Built-in profiles, chosen by name in the CLI and the Python API:
 
-    default   all four roles on the embedded SmolLM2-135M-Instruct (CPU), one LoRA each from
-              ``adapters/<role>/`` when present (a role without one runs on the bare base)
+    default   all four roles on the embedded SmolLM2-135M-Instruct (CPU, llama.cpp), one LoRA
+              each from ``adapters/<role>/`` when present (a role without one runs on the bare base)
     gpu       the four big models (DESIGN.md "The models") from the local Hugging Face cache
     remote    an OpenAI-compatible server (vLLM, ``transformers serve``) per role
     fake      scripted replies (``FakeBackend``), for tests and the demo mode
@@ -40,7 +40,7 @@ class RoleConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
-    backend: str = Field("local", description="a key of engine.models.BACKENDS: local, remote or fake")
+    backend: str = Field("local", description="a key of engine.models.BACKENDS: local, llamacpp, remote or fake")
     model: str | None = Field(None, description="local: 'embedded', a directory, a .gguf file or a hub id in the "
                               "local HF cache; remote: the server's model name")  # fmt: skip
     gguf_file: str | None = Field(None, description="GGUF file name inside the model directory")
@@ -67,8 +67,10 @@ class RoleConfig(BaseModel):
 _ADAPTERS = {role: {"adapter": f"adapters/{role}", "adapter_optional": True} for role in ROLES}
 BUILTIN: dict[str, dict[str, Any]] = {
     "default": {
-        "defaults": {"backend": "local", "model": EMBEDDED, "dtype": "float32", "quantization": "int8",
-                     "device": "cpu", "context_tokens": 2048},
+        # llama.cpp runs it (BENCHMARKS.md "Model layer"); dtype/quantization are the transformers
+        # fallback's, used when llama-cpp-python is not installed
+        "defaults": {"backend": "llamacpp", "model": EMBEDDED, "dtype": "float32", "quantization": "int8",
+                     "device": "cpu", "context_tokens": 4096},
         "roles": _ADAPTERS,
     },
     "gpu": {

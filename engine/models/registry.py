@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from engine.models.base import Backend
 from engine.models.fake import FakeBackend
+from engine.models.llamacpp import LlamaCppBackend
 from engine.models.local import LocalBackend
 from engine.models.remote import RemoteBackend
 
 BACKENDS: dict[str, type[Backend]] = {
     "local": LocalBackend,
+    "llamacpp": LlamaCppBackend,
     "remote": RemoteBackend,
     "fake": FakeBackend,
 }

@@ -84,11 +84,13 @@ def tiny_models(tmp_path_factory) -> dict[str, dict[str, Path]]:
 
 @pytest.fixture(autouse=True)
 def _fresh_pool():
-    from engine.models import local
+    from engine.models import llamacpp, local
 
     local.clear_pool()
+    llamacpp.clear_pool()
     yield
     local.clear_pool()
+    llamacpp.clear_pool()
 
 
 @pytest.fixture(scope="session")

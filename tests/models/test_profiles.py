@@ -19,7 +19,7 @@ def test_builtin_profiles_cover_all_roles(name):
 def test_default_profile_is_the_embedded_model_with_optional_adapters_per_role():
     profile = load_profile("default")
     for role, cfg in profile.roles.items():
-        assert cfg.model == "embedded" and cfg.quantization == "int8" and cfg.device == "cpu"
+        assert cfg.model == "embedded" and cfg.backend == "llamacpp" and cfg.device == "cpu"
         assert cfg.adapter.endswith(f"adapters/{role}") and cfg.adapter_optional
     assert len({cfg.base_key() for cfg in profile.roles.values()}) == 1  # one shared base
 

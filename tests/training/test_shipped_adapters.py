@@ -30,7 +30,7 @@ def test_the_parser_adapter_is_shipped_small_and_records_how_it_was_trained():
 @pytest.mark.model
 @pytest.mark.slow
 def test_the_default_profile_answers_the_parser_role_with_the_shipped_adapter(model_cache):
-    from engine.models.local import clear_pool
+    from engine.models.llamacpp import clear_pool
     from engine.stages.parse import DECODING_SCHEMA
 
     clear_pool()

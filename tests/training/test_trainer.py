@@ -38,7 +38,7 @@ def test_a_few_steps_save_an_adapter_with_its_config_and_loss_curve(tmp_path, mo
 
 def test_the_adapter_reloads_in_the_default_profile(tmp_path, model_cache):
     from engine.models import load_profile
-    from engine.models.local import clear_pool
+    from engine.models.llamacpp import clear_pool
 
     out = tmp_path / "docs"
     train(tiny(), out, cache_dir=model_cache, progress=False)

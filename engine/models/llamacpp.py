@@ -1,0 +1,281 @@
+"""``LlamaCppBackend``: a GGUF model on llama.cpp (``llama-cpp-python``) in this process.
+
+The default profile's runtime for the embedded SmolLM2-135M-Instruct: on this 2-core CPU it
+decodes 3-4x faster than the best transformers variant and runs the Q4_1 weights the adapters
+were trained on (transformers de-quantises the same GGUF), with 8-bit activations in blocks of
+32 instead of one int8 scale per tensor (measured: BENCHMARKS.md "Model layer").
+
+Owns loading: one ``llama_cpp.Llama`` per (GGUF, threads, context) per process, shared by every
+role that names it; each role's peft LoRA adapter is converted once to a GGUF adapter
+(``gguf_lora``) and switched per call with ``llama_set_adapters_lora`` under the model's lock.
+Tokenizing, the chat template, the JSON-schema constraint (llguidance) and detokenizing use the
+model's Hugging Face tokenizer, so ids and constraint are exactly those of the ``local`` backend.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine.errors import ModelError
+from engine.models.base import Backend, Message, StopMatcher, StreamStats, check_messages
+from engine.models.profiles import EMBEDDED, RoleConfig
+
+if TYPE_CHECKING:
+    from engine.models.profiles import Profile
+
+
+def available() -> bool:
+    """Whether ``llama-cpp-python`` is importable (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec("llama_cpp") is not None
+
+
+@dataclass
+class LoadedGguf:
+    """One GGUF model in memory, its tokenizer and the LoRA adapters loaded onto it."""
+
+    name: str
+    llm: Any  # llama_cpp.Llama
+    tokenizer: Any
+    adapters: dict[str, Any] = field(default_factory=dict)  # role -> llama_adapter_lora_p
+    load_s: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_POOL: dict[tuple[Any, ...], LoadedGguf] = {}
+_POOL_LOCK = threading.Lock()
+
+
+def loaded_models() -> dict[tuple[Any, ...], LoadedGguf]:
+    """What this process holds (for benchmarks and tests)."""
+    return dict(_POOL)
+
+
+def clear_pool() -> None:
+    """Forget every loaded model (tests)."""
+    with _POOL_LOCK:
+        _POOL.clear()
+
+
+def _gguf_path(cfg: RoleConfig) -> Path:
+    from engine.models import embedded
+
+    model = cfg.model or ""
+    if model == EMBEDDED:
+        return embedded.embedded_gguf()
+    path = Path(model) / cfg.gguf_file if cfg.gguf_file else Path(model)
+    if path.suffix != ".gguf" or not path.is_file():
+        raise ModelError(f"the llamacpp backend needs a GGUF file; {path} is not one",
+                         hint="set model: to a .gguf path (or model: embedded), or use backend: local")  # fmt: skip
+    return path
+
+
+def _tokenizer(gguf: Path, cache_dir: Path) -> Any:
+    """The model's Hugging Face tokenizer, read from the GGUF once and cached as files."""
+    from transformers import AutoTokenizer
+
+    from engine.models.embedded import cache_tag
+
+    target = cache_dir.expanduser() / f"{gguf.stem}-{cache_tag(gguf)}-tokenizer"
+    if (target / "tokenizer_config.json").is_file():
+        return AutoTokenizer.from_pretrained(target, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    tokenizer.save_pretrained(target)
+    return tokenizer
+
+
+def _model_config(llm: Any) -> dict[str, Any]:
+    meta = llm.metadata
+    return {
+        "num_attention_heads": int(meta["llama.attention.head_count"]),
+        "num_key_value_heads": int(meta.get("llama.attention.head_count_kv", meta["llama.attention.head_count"])),
+    }
+
+
+def get_model(cfg: RoleConfig, adapters: dict[str, str], cache_dir: Path) -> LoadedGguf:
+    """The shared model for ``cfg`` carrying at least ``adapters`` (role -> peft dir)."""
+    gguf = _gguf_path(cfg)
+    key = (str(gguf), cfg.threads, cfg.context_tokens, str(cache_dir))
+    with _POOL_LOCK:
+        loaded = _POOL.get(key)
+        if loaded is None:
+            loaded = _POOL[key] = _load(gguf, cfg, cache_dir)
+        with loaded.lock:
+            for role, directory in adapters.items():
+                if role not in loaded.adapters:
+                    loaded.adapters[role] = _load_adapter(loaded, Path(directory), cache_dir)
+        return loaded
+
+
+def _load(gguf: Path, cfg: RoleConfig, cache_dir: Path) -> LoadedGguf:
+    start = time.perf_counter()
+    if not available():
+        raise ModelError("the llamacpp backend needs llama-cpp-python",
+                         hint="run `make install` (it installs llama-cpp-python), or use a profile with backend: local")  # fmt: skip
+    from llama_cpp import Llama
+
+    threads = cfg.threads or min(os.cpu_count() or 2, 8)
+    try:
+        llm = Llama(str(gguf), n_ctx=cfg.context_tokens, n_threads=threads, n_threads_batch=threads,
+                    n_batch=512, verbose=False)  # fmt: skip
+    except ValueError as exc:
+        raise ModelError(f"llama.cpp cannot load {gguf.name}: {exc}", hint="check the GGUF file") from None
+    name = "SmolLM2-135M-Instruct" if cfg.model == EMBEDDED else gguf.stem
+    loaded = LoadedGguf(name=name, llm=llm, tokenizer=_tokenizer(gguf, cache_dir))
+    loaded.load_s = time.perf_counter() - start
+    return loaded
+
+
+def _load_adapter(loaded: LoadedGguf, directory: Path, cache_dir: Path) -> Any:
+    import llama_cpp
+
+    from engine.models.gguf_lora import gguf_adapter
+
+    path = gguf_adapter(directory, _model_config(loaded.llm), cache_dir)
+    adapter = llama_cpp.llama_adapter_lora_init(loaded.llm.model, str(path).encode())
+    if not adapter:
+        raise ModelError(f"llama.cpp refused the adapter {directory} (converted to {path})",
+                         hint="an adapter must be trained on the same base model")  # fmt: skip
+    return adapter
+
+
+def _select(loaded: LoadedGguf, role: str | None) -> None:
+    import llama_cpp
+
+    ctx = loaded.llm._ctx.ctx
+    adapter = loaded.adapters.get(role) if role else None
+    if adapter is None:
+        rc = llama_cpp.llama_set_adapters_lora(ctx, None, 0, None)
+    else:
+        rc = llama_cpp.llama_set_adapters_lora(
+            ctx, (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter), 1, (ctypes.c_float * 1)(1.0)
+        )
+    if rc != 0:
+        raise ModelError(f"llama.cpp could not switch to the {role or 'bare'} adapter (code {rc})",
+                         hint="report this as a bug")  # fmt: skip
+
+
+class LlamaCppBackend(Backend):
+    """One role on a shared llama.cpp model."""
+
+    def __init__(self, role: str, loaded: LoadedGguf, adapter: str | None) -> None:
+        self.role = role
+        self.loaded = loaded
+        self.model_name = loaded.name
+        self.adapter_name = Path(adapter).name if adapter else None
+        tok = loaded.tokenizer
+        self.eos_ids = sorted({i for i in (tok.eos_token_id, loaded.llm.token_eos()) if i is not None and i >= 0})
+
+    @classmethod
+    def open(cls, role: str, profile: Profile) -> Backend:
+        cfg = profile.roles[role]
+        if not available():
+            return _fallback(role, profile)
+        siblings = {
+            r: c for r, c in profile.roles.items() if c.backend == cfg.backend and c.base_key() == cfg.base_key()
+        }
+        adapters = {r: str(c.adapter) for r, c in siblings.items() if c.adapter and _adapter_present(c)}
+        if cfg.adapter and role not in adapters and not cfg.adapter_optional:
+            raise ModelError(f"adapter for {role} not found: {cfg.adapter}",
+                             hint="train or copy it there, or drop adapter: from the profile")  # fmt: skip
+        loaded = get_model(cfg, adapters, profile.cache_dir)
+        return cls(role, loaded, adapters.get(role))
+
+    def prompt_ids(self, messages: list[Message]) -> list[int]:
+        tok = self.loaded.tokenizer
+        text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return tok(text, add_special_tokens=False)["input_ids"]
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: dict[str, Any] | None = None,
+        max_tokens: int = 512,
+        temperature: float = 0.0,
+        stop: Sequence[str] | None = None,
+        stats: StreamStats | None = None,
+    ) -> Iterator[str]:
+        from engine.models.constraint import Detokenizer, JsonConstraint
+
+        ids = self.prompt_ids(check_messages(messages))
+        llm, tok = self.loaded.llm, self.loaded.tokenizer
+        n_ctx = llm.n_ctx()
+        if len(ids) >= n_ctx:
+            raise ModelError(f"the prompt is {len(ids)} tokens; the model's context holds {n_ctx}",
+                             hint="shorten the prompt or raise context_tokens in the profile")  # fmt: skip
+        max_tokens = min(max_tokens, n_ctx - len(ids))
+        stats = stats if stats is not None else StreamStats()
+        stats.tokens_in = len(ids)
+        n_vocab = llm.n_vocab()
+        constraint = JsonConstraint(tok, schema, n_vocab, self.eos_ids) if schema is not None else None
+        detok, cut = Detokenizer(tok), StopMatcher(stop)
+        eos = set(self.eos_ids)
+        rng = np.random.default_rng()
+        with self.loaded.lock:
+            _select(self.loaded, self.role if self.adapter_name else None)
+            llm.reset()
+            start = time.perf_counter()
+            stats.finish_reason = "length"
+            step = ids
+            for i in range(max_tokens):
+                llm.eval(step)
+                # only the last position's logits are computed (logits_all=False): one row
+                logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(n_vocab,)).copy()
+                if constraint is not None:
+                    constraint.apply(logits)
+                if temperature > 0:
+                    z = logits / temperature
+                    p = np.exp(z - z.max())
+                    token = int(rng.choice(n_vocab, p=p / p.sum()))
+                else:
+                    token = int(np.argmax(logits))
+                if stats.first_token_s is None:
+                    stats.first_token_s = time.perf_counter() - start
+                if token in eos:
+                    stats.finish_reason = "stop"
+                    break
+                stats.tokens_out = i + 1
+                done = constraint.advance(token) if constraint is not None else False
+                out = cut.feed(detok.push(token))
+                if out:
+                    yield out
+                if cut.hit or done:
+                    stats.finish_reason = "stop"
+                    break
+                step = [token]
+            tail = cut.flush()
+            if tail:
+                yield tail
+            stats.extra["decode_s"] = time.perf_counter() - start
+
+
+def _fallback(role: str, profile: Profile) -> Backend:
+    """Without llama-cpp-python, run the profile's llamacpp roles on transformers (slower; said once)."""
+    import warnings
+
+    from engine.models.local import LocalBackend
+
+    warnings.warn(
+        "llama-cpp-python is not installed: the embedded model runs on transformers (int8), about 3x slower "
+        "and less accurate; run `make install` or `pip install llama-cpp-python==0.3.36` to fix",
+        stacklevel=3,
+    )
+    for name, cfg in profile.roles.items():
+        if cfg.backend == "llamacpp":
+            profile.roles[name] = cfg.model_copy(update={"backend": "local"})
+    return LocalBackend.open(role, profile)
+
+
+def _adapter_present(cfg: RoleConfig) -> bool:
+    return bool(cfg.adapter) and (Path(str(cfg.adapter)) / "adapter_config.json").is_file()
