@@ -5,6 +5,7 @@
 One run measures, interleaved so that other load on a shared machine hits every variant alike
 (best of ``--repeats``, greedy, ``--tokens`` new tokens, fixed thread count):
 
+- the shipped default (codebegen's llama.cpp backend: bare, + LoRA, + LoRA + JSON constraint);
 - fp32 bare / int8 bare / int8 + LoRA (fp32 LoRA layers on the int8 base, adapter active) /
   int8 + LoRA + the ProjectSpec JSON constraint / LoRA merged then int8 / llama.cpp on the same GGUF;
 - time to first token; cold load (GGUF conversion) and warm load (from the cache) of the default
@@ -97,12 +98,29 @@ def main() -> None:
     adapters = make_adapters(base_dir, tmp / "adapters", args.rank)
 
     def profile(quant: str, with_adapters: bool = True):
-        over = {"*": {"quantization": quant, "threads": args.threads}}
+        over = {"*": {"backend": "local", "quantization": quant, "threads": args.threads}}
         for role, path in adapters.items():
             over[role] = {"adapter": path if with_adapters else None}
         return load_profile("default", over, cache_dir=tmp / "cache")
 
+    # the shipped default: llama.cpp with the four adapters converted to GGUF adapters
     rss0 = rss_mib()
+    start = time.perf_counter()
+    over = {"*": {"threads": args.threads}, **{role: {"adapter": path} for role, path in adapters.items()}}
+    cpp_cold = load_profile("default", over, cache_dir=tmp / "cache")
+    cpp = {role: cpp_cold.backend(role) for role in adapters}
+    report["default_llamacpp_first_load_s"] = round(time.perf_counter() - start, 2)  # adapter conversion included
+    report["rss_mib_llamacpp_model_and_four_adapters"] = round(rss_mib(), 0)
+    from engine.models import llamacpp
+
+    llamacpp.clear_pool()
+    start = time.perf_counter()
+    cpp_warm = load_profile("default", over, cache_dir=tmp / "cache")
+    cpp = {role: cpp_warm.backend(role) for role in adapters}
+    report["default_llamacpp_warm_load_s"] = round(time.perf_counter() - start, 2)
+    bcpp = cpp["parser"]
+    bcpp_bare = load_profile("default", {"*": {"threads": args.threads, "adapter": None}}, cache_dir=tmp / "cache")
+    bcpp_bare = bcpp_bare.backend("docs")
     clear_pool()
     start = time.perf_counter()
     p8 = profile("int8")
@@ -114,12 +132,12 @@ def main() -> None:
     b8 = backends["parser"]
     pfp = profile("none")
     bfp = pfp.backend("parser")
-    bare32 = load_profile("default", {"*": {"quantization": "none", "adapter": None}}, cache_dir=tmp / "cache").backend(
-        "docs"
-    )
-    bare8 = load_profile("default", {"*": {"quantization": "int8", "adapter": None}}, cache_dir=tmp / "cache").backend(
-        "docs"
-    )
+    bare32 = load_profile(
+        "default", {"*": {"backend": "local", "quantization": "none", "adapter": None}}, cache_dir=tmp / "cache"
+    ).backend("docs")
+    bare8 = load_profile(
+        "default", {"*": {"backend": "local", "quantization": "int8", "adapter": None}}, cache_dir=tmp / "cache"
+    ).backend("docs")
     # LoRA merged into the weights, then int8: the alternative to fp32 LoRA layers on an int8 base
     fp32_base = next(b for k, b in loaded_bases().items() if k[3] == "none" and b.adapters)
     from engine.models.local import LoadedBase, _quantize_int8
@@ -141,6 +159,11 @@ def main() -> None:
         "int8 + LoRA (fp32 LoRA layers)": lambda st: b8.stream(PROMPT, max_tokens=args.tokens, stats=st),
         "int8 + LoRA + JSON constraint": lambda st: b8.stream(msgs, schema=schema, max_tokens=args.tokens, stats=st),
         "LoRA merged, then int8": lambda st: bmerged.stream(PROMPT, max_tokens=args.tokens, stats=st),
+        "codebegen llamacpp bare": lambda st: bcpp_bare.stream(PROMPT, max_tokens=args.tokens, stats=st),
+        "codebegen llamacpp + LoRA": lambda st: bcpp.stream(PROMPT, max_tokens=args.tokens, stats=st),
+        "codebegen llamacpp + LoRA + JSON constraint (the default)": lambda st: bcpp.stream(
+            msgs, schema=schema, max_tokens=args.tokens, stats=st
+        ),
     }
     llama = None
     try:
@@ -183,6 +206,11 @@ def main() -> None:
                      "ttft_s": round(min(best[name + " ttft"]), 3), "tokens": int(max(best[name + " n"]))})  # fmt: skip
     report["decode"] = rows
     if llama is not None:
+        report["ratio_default_vs_llamacpp"] = round(
+            max(best["codebegen llamacpp + LoRA + JSON constraint (the default)"])
+            / max(best["llama.cpp (same GGUF, Q4_1)"]),
+            2,
+        )
         report["ratio_int8_lora_json_vs_llamacpp"] = round(
             max(best["int8 + LoRA + JSON constraint"]) / max(best["llama.cpp (same GGUF, Q4_1)"]), 2
         )
@@ -190,17 +218,18 @@ def main() -> None:
     # quality: int8 vs fp32, same adapter, greedy
     tok = b8.base.tokenizer
     a, b = tok(texts["fp32 + LoRA"])["input_ids"], tok(texts["int8 + LoRA (fp32 LoRA layers)"])["input_ids"]
-    report["int8_vs_fp32_common_prefix_tokens"] = next(
-        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
-    )
+    report["int8_vs_fp32_common_prefix_tokens"] = common_prefix(a, b)
+    c = tok(texts["codebegen llamacpp + LoRA"])["input_ids"]
+    report["llamacpp_vs_fp32_common_prefix_tokens"] = common_prefix(a, c)
     same = []
     if DEV.is_file():
         for line in DEV.read_text().splitlines()[: args.dev]:
             item = json.loads(line)
             m = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": item["prompt"]}]
-            outs = [bk.complete(m, schema=schema, max_tokens=args.tokens).text for bk in (bfp, b8)]
-            same.append({"id": item["id"], "same_json": outs[0] == outs[1],
-                         "fp32_valid": _is_json(outs[0]), "int8_valid": _is_json(outs[1])})  # fmt: skip
+            outs = [bk.complete(m, schema=schema, max_tokens=args.tokens).text for bk in (bfp, b8, bcpp)]
+            same.append({"id": item["id"], "int8_same_json": outs[0] == outs[1], "llamacpp_same_json": outs[0] == outs[2],
+                         "fp32_valid": _is_json(outs[0]), "int8_valid": _is_json(outs[1]),
+                         "llamacpp_valid": _is_json(outs[2])})  # fmt: skip
     report["dev_fp32_vs_int8"] = same
     report["texts"] = {k: v[:160] for k, v in texts.items()}
     print(json.dumps({k: report[k] for k in report if k not in ("decode", "texts")}), flush=True)
@@ -210,6 +239,10 @@ def main() -> None:
     report["warm_load_again_s"] = round(time.perf_counter() - start, 2)
     del decode
     print(json.dumps(report, indent=1))
+
+
+def common_prefix(a: list[int], b: list[int]) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _is_json(text: str) -> bool:

@@ -80,6 +80,14 @@ def _gguf_path(cfg: RoleConfig) -> Path:
     return path
 
 
+def default_threads() -> int:
+    """One core fewer than the machine has (at most 8): llama.cpp's threads wait on each other by
+    spinning, so when every core is taken one busy neighbour (the gate's pytest, another run)
+    stalls all of them. Measured on the 2-core machine with a torch process beside it: 2 threads
+    1 tok/s, 1 thread 44 tok/s (BENCHMARKS.md "Model layer"). ``threads:`` in a profile overrides."""
+    return max(1, min((os.cpu_count() or 2) - 1, 8))
+
+
 def _tokenizer(gguf: Path, cache_dir: Path) -> Any:
     """The model's Hugging Face tokenizer, read from the GGUF once and cached as files."""
     from transformers import AutoTokenizer
@@ -124,7 +132,7 @@ def _load(gguf: Path, cfg: RoleConfig, cache_dir: Path) -> LoadedGguf:
                          hint="run `make install` (it installs llama-cpp-python), or use a profile with backend: local")  # fmt: skip
     from llama_cpp import Llama
 
-    threads = cfg.threads or min(os.cpu_count() or 2, 8)
+    threads = cfg.threads or default_threads()
     try:
         llm = Llama(str(gguf), n_ctx=cfg.context_tokens, n_threads=threads, n_threads_batch=threads,
                     n_batch=512, verbose=False)  # fmt: skip
