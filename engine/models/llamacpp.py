@@ -47,7 +47,7 @@ class LoadedGguf:
     name: str
     llm: Any  # llama_cpp.Llama
     tokenizer: Any
-    adapters: dict[str, Any] = field(default_factory=dict)  # role -> llama_adapter_lora_p
+    adapters: dict[str, Any] = field(default_factory=dict)  # adapter directory -> llama_adapter_lora_p
     load_s: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -119,9 +119,9 @@ def get_model(cfg: RoleConfig, adapters: dict[str, str], cache_dir: Path) -> Loa
         if loaded is None:
             loaded = _POOL[key] = _load(gguf, cfg, cache_dir)
         with loaded.lock:
-            for role, directory in adapters.items():
-                if role not in loaded.adapters:
-                    loaded.adapters[role] = _load_adapter(loaded, Path(directory), cache_dir)
+            for directory in adapters.values():  # keyed by directory: two profiles may differ
+                if directory not in loaded.adapters:
+                    loaded.adapters[directory] = _load_adapter(loaded, Path(directory), cache_dir)
         return loaded
 
 
@@ -157,11 +157,11 @@ def _load_adapter(loaded: LoadedGguf, directory: Path, cache_dir: Path) -> Any:
     return adapter
 
 
-def _select(loaded: LoadedGguf, role: str | None) -> None:
+def _select(loaded: LoadedGguf, directory: str | None) -> None:
     import llama_cpp
 
     ctx = loaded.llm._ctx.ctx
-    adapter = loaded.adapters.get(role) if role else None
+    adapter = loaded.adapters.get(directory) if directory else None
     if adapter is None:
         rc = llama_cpp.llama_set_adapters_lora(ctx, None, 0, None)
     else:
@@ -169,7 +169,7 @@ def _select(loaded: LoadedGguf, role: str | None) -> None:
             ctx, (llama_cpp.llama_adapter_lora_p_ctypes * 1)(adapter), 1, (ctypes.c_float * 1)(1.0)
         )
     if rc != 0:
-        raise ModelError(f"llama.cpp could not switch to the {role or 'bare'} adapter (code {rc})",
+        raise ModelError(f"llama.cpp could not switch to the adapter {directory or '(none)'} (code {rc})",
                          hint="report this as a bug")  # fmt: skip
 
 
@@ -181,6 +181,7 @@ class LlamaCppBackend(Backend):
         self.loaded = loaded
         self.model_name = loaded.name
         self.adapter_name = Path(adapter).name if adapter else None
+        self._adapter_dir = adapter
         tok = loaded.tokenizer
         self.eos_ids = sorted({i for i in (tok.eos_token_id, loaded.llm.token_eos()) if i is not None and i >= 0})
 
@@ -231,7 +232,7 @@ class LlamaCppBackend(Backend):
         eos = set(self.eos_ids)
         rng = np.random.default_rng()
         with self.loaded.lock:
-            _select(self.loaded, self.role if self.adapter_name else None)
+            _select(self.loaded, self._adapter_dir)
             llm.reset()
             start = time.perf_counter()
             stats.finish_reason = "length"
