@@ -119,6 +119,9 @@ def main() -> None:
     cpp = {role: cpp_warm.backend(role) for role in adapters}
     report["default_llamacpp_warm_load_s"] = round(time.perf_counter() - start, 2)
     bcpp = cpp["parser"]
+    # the same with the thread count left open (ThreadTuner measures and picks, as the default does)
+    auto_over = {role: {"adapter": path} for role, path in adapters.items()}
+    bcpp_auto = load_profile("default", auto_over, cache_dir=tmp / "cache").backend("parser")
     bcpp_bare = load_profile("default", {"*": {"threads": args.threads, "adapter": None}}, cache_dir=tmp / "cache")
     bcpp_bare = bcpp_bare.backend("docs")
     clear_pool()
@@ -162,6 +165,9 @@ def main() -> None:
         "codebegen llamacpp bare": lambda st: bcpp_bare.stream(PROMPT, max_tokens=args.tokens, stats=st),
         "codebegen llamacpp + LoRA": lambda st: bcpp.stream(PROMPT, max_tokens=args.tokens, stats=st),
         "codebegen llamacpp + LoRA + JSON constraint (the default)": lambda st: bcpp.stream(
+            msgs, schema=schema, max_tokens=args.tokens, stats=st
+        ),
+        "codebegen llamacpp + LoRA + JSON, thread count tuned": lambda st: bcpp_auto.stream(
             msgs, schema=schema, max_tokens=args.tokens, stats=st
         ),
     }

@@ -10,6 +10,8 @@ role that names it; each role's peft LoRA adapter is converted once to a GGUF ad
 (``gguf_lora``) and switched per call with ``llama_set_adapters_lora`` under the model's lock.
 Tokenizing, the chat template, the JSON-schema constraint (llguidance) and detokenizing use the
 model's Hugging Face tokenizer, so ids and constraint are exactly those of the ``local`` backend.
+Unless the profile fixes ``threads``, ``threads.ThreadTuner`` picks the thread count from
+measured step times (llama.cpp's spinning threads stall when a neighbour keeps a core busy).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class LoadedGguf:
     adapters: dict[str, Any] = field(default_factory=dict)  # adapter directory -> llama_adapter_lora_p
     load_s: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    tuner: Any = None  # a ThreadTuner unless the profile fixed the thread count
 
 
 _POOL: dict[tuple[Any, ...], LoadedGguf] = {}
@@ -78,14 +81,6 @@ def _gguf_path(cfg: RoleConfig) -> Path:
         raise ModelError(f"the llamacpp backend needs a GGUF file; {path} is not one",
                          hint="set model: to a .gguf path (or model: embedded), or use backend: local")  # fmt: skip
     return path
-
-
-def default_threads() -> int:
-    """One core fewer than the machine has (at most 8): llama.cpp's threads wait on each other by
-    spinning, so when every core is taken one busy neighbour (the gate's pytest, another run)
-    stalls all of them. Measured on the 2-core machine with a torch process beside it: 2 threads
-    1 tok/s, 1 thread 44 tok/s (BENCHMARKS.md "Model layer"). ``threads:`` in a profile overrides."""
-    return max(1, min((os.cpu_count() or 2) - 1, 8))
 
 
 def _tokenizer(gguf: Path, cache_dir: Path) -> Any:
@@ -132,7 +127,7 @@ def _load(gguf: Path, cfg: RoleConfig, cache_dir: Path) -> LoadedGguf:
                          hint="run `make install` (it installs llama-cpp-python), or use a profile with backend: local")  # fmt: skip
     from llama_cpp import Llama
 
-    threads = cfg.threads or default_threads()
+    threads = cfg.threads or min(os.cpu_count() or 1, 8)
     try:
         llm = Llama(str(gguf), n_ctx=cfg.context_tokens, n_threads=threads, n_threads_batch=threads,
                     n_batch=512, verbose=False)  # fmt: skip
@@ -140,6 +135,13 @@ def _load(gguf: Path, cfg: RoleConfig, cache_dir: Path) -> LoadedGguf:
         raise ModelError(f"llama.cpp cannot load {gguf.name}: {exc}", hint="check the GGUF file") from None
     name = "SmolLM2-135M-Instruct" if cfg.model == EMBEDDED else gguf.stem
     loaded = LoadedGguf(name=name, llm=llm, tokenizer=_tokenizer(gguf, cache_dir))
+    if not cfg.threads:  # the profile leaves it open: measure which count is faster right now
+        import llama_cpp
+
+        from engine.models.threads import ThreadTuner
+
+        ctx = llm._ctx.ctx
+        loaded.tuner = ThreadTuner(lambda n: llama_cpp.llama_set_n_threads(ctx, n, n), threads)
     loaded.load_s = time.perf_counter() - start
     return loaded
 
@@ -237,8 +239,12 @@ class LlamaCppBackend(Backend):
             start = time.perf_counter()
             stats.finish_reason = "length"
             step = ids
+            tuner = self.loaded.tuner
             for i in range(max_tokens):
+                began = time.perf_counter()
                 llm.eval(step)
+                if tuner is not None and i:
+                    tuner.observe(time.perf_counter() - began)
                 # only the last position's logits are computed (logits_all=False): one row
                 logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(n_vocab,)).copy()
                 if constraint is not None:
