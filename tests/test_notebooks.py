@@ -16,7 +16,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CI_PARAMETERS = {
     "quickstart.ipynb": {},
     "evaluate.ipynb": {"LIMIT": 2},
-    "adapters.ipynb": {"STEPS": 4, "SAMPLES": 16},
+    "adapters.ipynb": {"STEPS": 4, "SAMPLES": 16, "HELDOUT": 2},
 }
 
 
