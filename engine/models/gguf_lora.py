@@ -53,6 +53,11 @@ def gguf_adapter(adapter_dir: Path, model_config: dict[str, Any], cache_dir: Pat
     target = Path(cache_dir).expanduser() / "lora-gguf" / f"{adapter_dir.name}-{digest}.gguf"
     if target.is_file():
         return target
+    if model_config.get("architecture", "llama") != "llama":
+        raise ModelError(
+            f"LoRA adapters run on llama.cpp for Llama-architecture GGUFs only, not {model_config['architecture']}",
+            hint="use backend: local for this model and adapter",
+        )
     config = json.loads(config_file.read_text(encoding="utf-8"))
     if config.get("peft_type") != "LORA" or config.get("use_dora") or config.get("rank_pattern"):
         raise ModelError(

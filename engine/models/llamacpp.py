@@ -99,9 +99,12 @@ def _tokenizer(gguf: Path, cache_dir: Path) -> Any:
 
 def _model_config(llm: Any) -> dict[str, Any]:
     meta = llm.metadata
+    arch = meta.get("general.architecture", "llama")
+    heads = meta.get(f"{arch}.attention.head_count", "0")
     return {
-        "num_attention_heads": int(meta["llama.attention.head_count"]),
-        "num_key_value_heads": int(meta.get("llama.attention.head_count_kv", meta["llama.attention.head_count"])),
+        "architecture": arch,
+        "num_attention_heads": int(heads),
+        "num_key_value_heads": int(meta.get(f"{arch}.attention.head_count_kv", heads)),
     }
 
 
@@ -131,7 +134,7 @@ def _load(gguf: Path, cfg: RoleConfig, cache_dir: Path) -> LoadedGguf:
     try:
         llm = Llama(str(gguf), n_ctx=cfg.context_tokens, n_threads=threads, n_threads_batch=threads,
                     n_batch=512, verbose=False)  # fmt: skip
-    except ValueError as exc:
+    except (ValueError, RuntimeError) as exc:
         raise ModelError(f"llama.cpp cannot load {gguf.name}: {exc}", hint="check the GGUF file") from None
     name = "SmolLM2-135M-Instruct" if cfg.model == EMBEDDED else gguf.stem
     loaded = LoadedGguf(name=name, llm=llm, tokenizer=_tokenizer(gguf, cache_dir))
