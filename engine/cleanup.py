@@ -3,7 +3,8 @@
 Owns the step between "JSON that parses" and ``engine.spec.parse_spec``: names normalised
 (PascalCase singular entities, snake_case fields), type synonyms mapped (``string`` -> ``str``),
 implicit columns dropped, ``<entity>_id`` fields turned into relationships, duplicates merged,
-relationships to unknown entities dropped, ``auth``/``owned`` made consistent. Every change
+relationships to unknown entities dropped, ``auth``/``owned`` made consistent (and ``auth`` on
+when the prompt itself asks for logging in, which a small model often misses). Every change
 that loses or invents information is reported as a warning line, never done silently. It does
 not call models and does not validate (``parse_spec`` does, afterwards).
 """
@@ -107,8 +108,19 @@ def _as_list(value: Any) -> list[Any]:
     return []
 
 
-def clean_spec(raw: Any) -> tuple[dict[str, Any], list[str]]:
-    """Return a spec-shaped dict ready for ``parse_spec`` and the warnings about what changed."""
+# words that only a backend with user accounts needs ("register" and "token" are left out:
+# a cash register, a token of appreciation)
+LOGIN_CUES = re.compile(
+    r"\b(log(?:s|ged)? ?ins?|sign(?:s|ed)? ?(?:in|up)|authenticat\w*|jwt|passwords?|oauth2?)\b", re.IGNORECASE
+)
+
+
+def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
+    """Return a spec-shaped dict ready for ``parse_spec`` and the warnings about what changed.
+
+    ``prompt`` (optional) is the text the spec came from: when it asks for logging in and the
+    spec has no ``auth``, auth is turned on (with a warning naming the words).
+    """
     warnings: list[str] = []
     if not isinstance(raw, dict):
         return {"name": "app", "entities": []}, ["the model did not return a JSON object"]
@@ -204,6 +216,10 @@ def clean_spec(raw: Any) -> tuple[dict[str, Any], list[str]]:
 
     for name in owned_by_user & set(entities):
         entities[name]["owned"] = True
+    cue = LOGIN_CUES.search(prompt or "")
+    if cue and not auth:
+        auth = True
+        warnings.append(f"auth turned on: the prompt asks for it ({cue.group(0)!r})")
     if any(e["owned"] for e in entities.values()) and not auth:
         auth = True
         warnings.append("auth turned on: some entities belong to users")

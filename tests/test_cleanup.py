@@ -90,3 +90,13 @@ def test_cycles_and_clashing_entity_names_are_repaired() -> None:
 def test_not_an_object() -> None:
     spec, warnings = clean_spec(["not", "a", "spec"])
     assert spec["entities"] == [] and warnings
+
+
+def test_a_prompt_that_asks_for_login_turns_auth_on() -> None:
+    raw = {"name": "tasks", "auth": False, "entities": [{"name": "Task", "fields": [{"name": "title", "type": "str"}]}]}
+    for prompt in ("Task manager for teams with JWT login.", "Users sign up and log in.", "Members authenticate."):
+        spec, warnings = clean_spec(raw, prompt)
+        assert spec["auth"] is True and any("auth turned on: the prompt asks for it" in w for w in warnings), prompt
+    for prompt in ("A shop with a cash register and tokens of appreciation.", "Register pets with a name."):
+        spec, warnings = clean_spec(raw, prompt)
+        assert spec["auth"] is False and not warnings, prompt

@@ -177,7 +177,7 @@ def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec
             f"the parser model did not return a JSON object: {snippet!r}",
             hint="try again, rephrase the prompt, or pick another --profile",
         )
-    spec_data, warnings = clean_spec(raw)
+    spec_data, warnings = clean_spec(raw, text)
     for w in warnings:
         yield Warning("parse", w)
     entities = spec_data["entities"]
