@@ -78,6 +78,19 @@ def test_a_second_profile_with_another_adapter_gets_that_adapter(model_cache, sm
     assert replies[0].text == replies[2].text  # switching back restores the first adapter exactly
 
 
+def test_without_llama_cpp_the_default_falls_back_to_transformers_and_says_so(model_cache, monkeypatch):
+    from engine.models import llamacpp
+    from engine.models.local import LocalBackend
+
+    monkeypatch.setattr(llamacpp, "available", lambda: False)
+    profile = default_profile(model_cache)
+    with pytest.warns(UserWarning, match="llama-cpp-python is not installed"):
+        backend = profile.backend("parser")
+    assert isinstance(backend, LocalBackend) and backend.adapter_name == "parser"
+    assert {cfg.backend for cfg in profile.roles.values()} == {"local"}
+    assert profile.backend("docs").complete(PROMPT, max_tokens=3).tokens_out > 0
+
+
 def test_without_adapters_dir_every_role_runs_bare(model_cache, tmp_path):
     profile = load_profile("default", {"*": {"adapter": str(tmp_path / "none"), "adapter_optional": True}},
                            cache_dir=model_cache)  # fmt: skip
