@@ -11,8 +11,10 @@ Roles: ``parser`` (prompt -> ProjectSpec JSON), ``generator`` (custom logic), ``
 ``docs``. Every failure is an ``engine.errors.ModelError`` whose hint says what to do.
 
 Modules: ``base`` (Completion, Backend), ``profiles`` (RoleConfig, Profile, load_profile),
-``registry`` (BACKENDS), ``local`` (transformers + peft), ``decode`` (token loop, llguidance
-constraint), ``embedded`` (the GGUF default and its conversion cache), ``remote``
+``registry`` (BACKENDS), ``llamacpp`` (the default's runtime: llama.cpp + GGUF LoRA adapters from
+``gguf_lora``, thread count from ``threads``), ``local`` (transformers + peft), ``decode`` (the
+transformers step), ``sampling`` (the token loop), ``constraint`` (llguidance JSON mask,
+detokenizer), ``embedded`` (the GGUF default and its conversion cache), ``remote``
 (OpenAI-compatible HTTP), ``fake`` (scripted replies), ``memory`` (GPU fit estimate).
 Importing this package imports no torch.
 """

@@ -5,8 +5,8 @@ it compiles a JSON schema to a grammar in milliseconds, computes the next-token 
 under a millisecond per token on this CPU, and needs no per-tokenizer index build beyond ~1 s,
 which is cached per tokenizer here. The mask is applied to the logits before the argmax, so a
 constrained answer is always JSON that parses under the schema (unless ``max_tokens`` cuts it).
-Validating what the JSON *means* is the caller's job. This module imports no torch: logits may
-be a numpy array (llama.cpp) or a torch tensor (transformers).
+Validating what the JSON *means* is the caller's job. This module imports no torch: logits are
+a numpy vector (``sampling.token_loop`` hands every runtime's logits over as one).
 """
 
 from __future__ import annotations
@@ -78,21 +78,15 @@ class JsonConstraint:
             )
         self.mask = lln.allocate_token_bitmask(1, n_vocab)
 
-    def apply(self, logits: Any) -> None:
+    def apply(self, logits: np.ndarray) -> None:
+        """Set the logits of every token the grammar forbids now to -inf (in place)."""
         self._lln.fill_next_token_bitmask(self.matcher, self.mask)
         # llguidance's apply_token_bitmask_inplace measured 38 ms/token on this CPU and torch's
         # masked_fill_ 15 ms (thread hand-off on 49k elements); numpy does it in 0.05 ms
         allowed = np.unpackbits(self.mask.view(np.uint8), bitorder="little").view(bool)
         n = min(allowed.shape[0], logits.shape[-1])
-        if isinstance(logits, np.ndarray) or logits.device.type == "cpu":
-            view = logits if isinstance(logits, np.ndarray) else logits.numpy()
-            view[:n][~allowed[:n]] = -np.inf
-            view[n:] = -np.inf
-            return
-        import torch
-
-        logits[:n].masked_fill_(~torch.from_numpy(allowed[:n]).to(logits.device), float("-inf"))
-        logits[n:] = float("-inf")
+        logits[:n][~allowed[:n]] = -np.inf
+        logits[n:] = -np.inf
 
     def advance(self, token: int) -> bool:
         """Consume ``token``; True when the grammar is complete (nothing but EOS may follow)."""

@@ -1,21 +1,20 @@
-"""The token loop: greedy or sampled decoding with a KV cache, JSON-schema constraint, stop strings
-and text deltas as they are produced.
+"""Decoding on a transformers model: one forward step with a KV cache per token.
 
-The JSON constraint and the detokenizer live in ``constraint`` (shared with ``llamacpp``).
-This module owns decoding only; ``local`` owns loading and adapter switching.
+The loop around the step (JSON constraint, sampling, stop strings, text deltas) is
+``sampling.token_loop``, shared with ``llamacpp``. This module owns the transformers step only;
+``local`` owns loading and adapter switching.
 """
 
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 
-from engine.models.base import StopMatcher, StreamStats
-from engine.models.constraint import Detokenizer, JsonConstraint
+from engine.models.base import StreamStats
+from engine.models.sampling import token_loop
 
 
 @torch.inference_mode()
@@ -35,43 +34,16 @@ def decode(
     """Yield text deltas of the model's continuation of ``input_ids``."""
     from transformers import DynamicCache
 
-    stats = stats if stats is not None else StreamStats()
-    stats.tokens_in = len(input_ids)
-    eos = set(eos_ids)
-    n_vocab = max(model.config.vocab_size, len(tokenizer))
-    constraint = JsonConstraint(tokenizer, schema, n_vocab, list(eos_ids)) if schema is not None else None
     cache_kw = _cache_keyword(model)
-    detok, cut = Detokenizer(tokenizer), StopMatcher(stop)
     cache = DynamicCache(config=model.config)
-    start = time.perf_counter()
-    step = torch.tensor([input_ids], device=device)
-    stats.finish_reason = "length"
-    for i in range(max_tokens):
-        logits = model(input_ids=step, use_cache=True, **{cache_kw: cache}).logits[0, -1].float()
-        if constraint is not None:
-            constraint.apply(logits)
-        if temperature > 0:
-            token = int(torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1))
-        else:
-            token = int(torch.argmax(logits))
-        if stats.first_token_s is None:
-            stats.first_token_s = time.perf_counter() - start
-        if token in eos:
-            stats.finish_reason = "stop"
-            break
-        stats.tokens_out = i + 1
-        done = constraint.advance(token) if constraint is not None else False
-        out = cut.feed(detok.push(token))
-        if out:
-            yield out
-        if cut.hit or done:
-            stats.finish_reason = "stop"
-            break
-        step = torch.tensor([[token]], device=device)
-    tail = cut.flush()
-    if tail:
-        yield tail
-    stats.extra["decode_s"] = time.perf_counter() - start
+
+    def step(feed: list[int]) -> Any:
+        ids = torch.tensor([feed], device=device)
+        return model(input_ids=ids, use_cache=True, **{cache_kw: cache}).logits[0, -1].float().cpu().numpy()
+
+    yield from token_loop(step, tokenizer, input_ids, n_vocab=max(model.config.vocab_size, len(tokenizer)),
+                          max_tokens=max_tokens, temperature=temperature, stop=stop, schema=schema,
+                          eos_ids=eos_ids, stats=stats)  # fmt: skip
 
 
 def _cache_keyword(model: Any) -> str:

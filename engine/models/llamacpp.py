@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.errors import ModelError
-from engine.models.base import Backend, Message, StopMatcher, StreamStats, check_messages
+from engine.models.base import Backend, Message, StreamStats, check_messages
 from engine.models.profiles import EMBEDDED, RoleConfig
 
 if TYPE_CHECKING:
@@ -220,62 +220,30 @@ class LlamaCppBackend(Backend):
         stop: Sequence[str] | None = None,
         stats: StreamStats | None = None,
     ) -> Iterator[str]:
-        from engine.models.constraint import Detokenizer, JsonConstraint
+        from engine.models.sampling import token_loop
 
         ids = self.prompt_ids(check_messages(messages))
-        llm, tok = self.loaded.llm, self.loaded.tokenizer
-        n_ctx = llm.n_ctx()
+        llm = self.loaded.llm
+        n_ctx, n_vocab = llm.n_ctx(), llm.n_vocab()
         if len(ids) >= n_ctx:
             raise ModelError(f"the prompt is {len(ids)} tokens; the model's context holds {n_ctx}",
                              hint="shorten the prompt or raise context_tokens in the profile")  # fmt: skip
-        max_tokens = min(max_tokens, n_ctx - len(ids))
-        stats = stats if stats is not None else StreamStats()
-        stats.tokens_in = len(ids)
-        n_vocab = llm.n_vocab()
-        constraint = JsonConstraint(tok, schema, n_vocab, self.eos_ids) if schema is not None else None
-        detok, cut = Detokenizer(tok), StopMatcher(stop)
-        eos = set(self.eos_ids)
-        rng = np.random.default_rng()
+        tuner = self.loaded.tuner
+
+        def step(feed: list[int]) -> np.ndarray:
+            began = time.perf_counter()
+            llm.eval(feed)
+            if tuner is not None and len(feed) == 1:  # the prompt's batch is not a decode step
+                tuner.observe(time.perf_counter() - began)
+            # only the last position's logits are computed (logits_all=False): one row
+            return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(n_vocab,)).copy()
+
         with self.loaded.lock:
             _select(self.loaded, self._adapter_dir)
             llm.reset()
-            start = time.perf_counter()
-            stats.finish_reason = "length"
-            step = ids
-            tuner = self.loaded.tuner
-            for i in range(max_tokens):
-                began = time.perf_counter()
-                llm.eval(step)
-                if tuner is not None and i:
-                    tuner.observe(time.perf_counter() - began)
-                # only the last position's logits are computed (logits_all=False): one row
-                logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(n_vocab,)).copy()
-                if constraint is not None:
-                    constraint.apply(logits)
-                if temperature > 0:
-                    z = logits / temperature
-                    p = np.exp(z - z.max())
-                    token = int(rng.choice(n_vocab, p=p / p.sum()))
-                else:
-                    token = int(np.argmax(logits))
-                if stats.first_token_s is None:
-                    stats.first_token_s = time.perf_counter() - start
-                if token in eos:
-                    stats.finish_reason = "stop"
-                    break
-                stats.tokens_out = i + 1
-                done = constraint.advance(token) if constraint is not None else False
-                out = cut.feed(detok.push(token))
-                if out:
-                    yield out
-                if cut.hit or done:
-                    stats.finish_reason = "stop"
-                    break
-                step = [token]
-            tail = cut.flush()
-            if tail:
-                yield tail
-            stats.extra["decode_s"] = time.perf_counter() - start
+            yield from token_loop(step, self.loaded.tokenizer, ids, n_vocab=n_vocab,
+                                  max_tokens=min(max_tokens, n_ctx - len(ids)), temperature=temperature,
+                                  stop=stop, schema=schema, eos_ids=self.eos_ids, stats=stats)  # fmt: skip
 
 
 def _fallback(role: str, profile: Profile) -> Backend:
