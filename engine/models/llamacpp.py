@@ -195,13 +195,7 @@ class LlamaCppBackend(Backend):
         cfg = profile.roles[role]
         if not available():
             return _fallback(role, profile)
-        siblings = {
-            r: c for r, c in profile.roles.items() if c.backend == cfg.backend and c.base_key() == cfg.base_key()
-        }
-        adapters = {r: str(c.adapter) for r, c in siblings.items() if c.adapter and _adapter_present(c)}
-        if cfg.adapter and role not in adapters and not cfg.adapter_optional:
-            raise ModelError(f"adapter for {role} not found: {cfg.adapter}",
-                             hint="train or copy it there, or drop adapter: from the profile")  # fmt: skip
+        adapters = profile.shared_adapters(role)
         loaded = get_model(cfg, adapters, profile.cache_dir)
         return cls(role, loaded, adapters.get(role))
 
@@ -261,7 +255,3 @@ def _fallback(role: str, profile: Profile) -> Backend:
         if cfg.backend == "llamacpp":
             profile.roles[name] = cfg.model_copy(update={"backend": "local"})
     return LocalBackend.open(role, profile)
-
-
-def _adapter_present(cfg: RoleConfig) -> bool:
-    return bool(cfg.adapter) and (Path(str(cfg.adapter)) / "adapter_config.json").is_file()

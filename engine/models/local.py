@@ -210,12 +210,7 @@ class LocalBackend(Backend):
     @classmethod
     def open(cls, role: str, profile: Profile) -> LocalBackend:
         cfg = profile.roles[role]
-        # every local role on the same base loads its adapter now, so the base is built once
-        siblings = {r: c for r, c in profile.roles.items() if c.backend == "local" and c.base_key() == cfg.base_key()}
-        adapters = {r: c.adapter for r, c in siblings.items() if c.adapter and _adapter_present(c)}
-        if cfg.adapter and not _adapter_present(cfg) and not cfg.adapter_optional:
-            raise ModelError(f"adapter for {role} not found: {cfg.adapter}",
-                             hint="train or copy it there, or drop adapter: from the profile")  # fmt: skip
+        adapters = profile.shared_adapters(role)  # all of them now, so the base is built once
         if cfg.device != "cpu" and not getattr(profile, "_memory_checked", False):
             from engine.models.memory import check_profile_fits
 
@@ -258,10 +253,6 @@ class LocalBackend(Backend):
                     f"out of memory while generating with {self.model_name}: {exc}".split("\n")[0],
                     hint="lower max_tokens, use a quantized profile, or the remote profile",
                 ) from None
-
-
-def _adapter_present(cfg: RoleConfig) -> bool:
-    return bool(cfg.adapter) and (Path(str(cfg.adapter)) / "adapter_config.json").is_file()
 
 
 class _NullContext:

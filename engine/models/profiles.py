@@ -63,6 +63,10 @@ class RoleConfig(BaseModel):
         """Roles with equal keys share one loaded base model."""
         return (self.model, self.gguf_file, self.dtype, self.quantization, self.device)
 
+    def adapter_present(self) -> bool:
+        """Whether ``adapter`` names a directory holding a peft adapter."""
+        return bool(self.adapter) and (Path(str(self.adapter)) / "adapter_config.json").is_file()
+
 
 _ADAPTERS = {role: {"adapter": f"adapters/{role}", "adapter_optional": True} for role in ROLES}
 BUILTIN: dict[str, dict[str, Any]] = {
@@ -115,6 +119,20 @@ class Profile:
                 raise ModelError(f"unknown backend {name!r} for role {role}", hint=f"use one of: {', '.join(BACKENDS)}")
             self._backends[role] = BACKENDS[name].open(role, self)
         return self._backends[role]
+
+    def shared_adapters(self, role: str) -> dict[str, str]:
+        """Role -> adapter directory for ``role`` and every role that shares its base (same backend
+        and ``base_key``), so a backend loads the base once with all of them; absent optional
+        adapters are left out. Raises ModelError when ``role``'s own adapter is required but absent."""
+        cfg = self.roles[role]
+        if cfg.adapter and not cfg.adapter_present() and not cfg.adapter_optional:
+            raise ModelError(f"adapter for {role} not found: {cfg.adapter}",
+                             hint="train or copy it there, or drop adapter: from the profile")  # fmt: skip
+        return {
+            r: str(c.adapter)
+            for r, c in self.roles.items()
+            if c.backend == cfg.backend and c.base_key() == cfg.base_key() and c.adapter_present()
+        }
 
     def use(self, role: str, backend: Backend) -> Profile:
         """Answer ``role`` with an already-built backend (e.g. a scripted ``FakeBackend``)."""

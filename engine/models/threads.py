@@ -10,7 +10,6 @@ the other one again every few windows because the neighbours come and go.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 WINDOW = 16  # tokens per measurement
@@ -20,8 +19,7 @@ RETRY = 6  # windows between tries of the count not in use
 class ThreadTuner:
     """Picks a thread count per window; ``apply(n)`` tells llama.cpp."""
 
-    def __init__(self, apply: Callable[[int], None], most: int | None = None) -> None:
-        most = most or min(os.cpu_count() or 1, 8)
+    def __init__(self, apply: Callable[[int], None], most: int) -> None:
         self.choices = sorted({most, max(1, most // 2)}, reverse=True)
         self.apply = apply
         self.mean: dict[int, float] = {}  # thread count -> seconds per token, last measured
