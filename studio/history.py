@@ -117,7 +117,8 @@ def _row(values: tuple[Any, ...]) -> RunRow:
     )
 
 
-def _now() -> datetime:
+def utc_now() -> datetime:
+    """Now, as the naive UTC timestamp every table of this database stores."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -158,7 +159,7 @@ class History:
                 continue
             with self._tx() as cur:
                 cur.execute(sql)
-                cur.execute("INSERT INTO migrations VALUES (?, ?)", [name, _now()])
+                cur.execute("INSERT INTO migrations VALUES (?, ?)", [name, utc_now()])
             applied.append(name)
         return applied
 
@@ -172,14 +173,14 @@ class History:
             cur.execute(
                 "UPDATE runs SET status = 'interrupted', finished_at = ?, "
                 "error = 'the studio stopped while this run was going' WHERE status = 'running'",
-                [_now()],
+                [utc_now()],
             )
         return count
 
     # --- writes -------------------------------------------------------------------------------
 
     def start(self, user: str, *, prompt: str, template: str, profile: str, parent_id: str | None = None) -> str:
-        run_id, now = uuid.uuid4().hex[:12], _now()
+        run_id, now = uuid.uuid4().hex[:12], utc_now()
         with self._tx() as cur:
             cur.execute(
                 "INSERT INTO runs (id, user_id, created_at, prompt, template, profile, status, parent_id) "
@@ -216,7 +217,7 @@ class History:
             cur.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, summary = ?, error = ?, timings = ?, report = ?, "
                 "findings = ? WHERE id = ? AND user_id = ? AND status = 'running'",
-                [status, _now(), summary, error, json.dumps(dict(timings or {})),
+                [status, utc_now(), summary, error, json.dumps(dict(timings or {})),
                  json.dumps(report) if report is not None else None, json.dumps(list(findings or [])),
                  run_id, user],
             )  # fmt: skip

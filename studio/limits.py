@@ -14,18 +14,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from engine.errors import EngineError, PromptError
-from studio.history import History
+from studio.history import History, utc_now
 from studio.settings import StudioSettings
 
 WINDOW = timedelta(hours=1)
 _admitting = threading.Lock()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def check(
@@ -40,7 +36,7 @@ def check(
     limit = settings.runs_per_hour
     if not limit:
         return
-    now = now or _now()
+    now = now or utc_now()
     starts = history.starts_since(user, now - WINDOW)
     if len(starts) >= limit:
         free_at = starts[len(starts) - limit] + WINDOW  # when enough of them leave the window
