@@ -16,6 +16,7 @@ measured step times (llama.cpp's spinning threads stall when a neighbour keeps a
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import threading
@@ -67,6 +68,16 @@ def loaded_models() -> dict[tuple[Any, ...], LoadedGguf]:
 def clear_pool() -> None:
     """Forget every loaded model (tests)."""
     with _POOL_LOCK:
+        _POOL.clear()
+
+
+@atexit.register
+def _free_at_exit() -> None:
+    # free the models while llama_cpp's module still exists: left to Llama.__del__ at interpreter
+    # teardown, freeing fails ("Exception ignored ... 'NoneType' object is not callable")
+    with _POOL_LOCK:
+        for loaded in _POOL.values():
+            loaded.llm.close()
         _POOL.clear()
 
 
