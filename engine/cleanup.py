@@ -16,6 +16,7 @@ import re
 from typing import Any
 
 from engine import names
+from engine.links import Link, read_links
 from engine.spec import CLASS_RESERVED, FIELD_TYPES, IMPLICIT_FIELDS, SQL_RESERVED, TEMPLATE_MODULES, _reserved
 
 TYPE_SYNONYMS = {
@@ -33,6 +34,14 @@ KIND_SYNONYMS = {
     "manytomany": "many_to_many", "many-to-many": "many_to_many", "n:m": "many_to_many", "has_and_belongs_to_many": "many_to_many",
 }  # fmt: skip
 LOGIN_ENTITIES = {"user", "account", "login"}
+# Words by which a prompt relates a row to another row of its own table (a parent category, a
+# reply to a comment, a manager who is an employee). A small model writes ``Post -> Post``
+# without them; with none of them in the prompt such a relationship is dropped.
+SELF_CUES = re.compile(
+    r"\b(parent|parents|child|children|sub[- ]?\w+|nested|hierarch\w*|tree|repl(y|ies)|manager|reports? to|"
+    r"follow(s|ers?|ing)?|friends?|related|itself|themselves|each other|one another)\b",
+    re.IGNORECASE,
+)
 
 
 def _words(text: str) -> list[str]:
@@ -119,7 +128,10 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
     """Return a spec-shaped dict ready for ``parse_spec`` and the warnings about what changed.
 
     ``prompt`` (optional) is the text the spec came from: when it asks for logging in and the
-    spec has no ``auth``, auth is turned on (with a warning naming the words).
+    spec has no ``auth``, auth is turned on (with a warning naming the words), and a relationship
+    of an entity to itself is dropped unless the prompt has words for one (``SELF_CUES``); the
+    relationships the prompt states in words (``engine.links``) are added, and win over the
+    model's where the two disagree about the same pair.
     """
     warnings: list[str] = []
     if not isinstance(raw, dict):
@@ -206,11 +218,18 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
             missing = source if source not in entities else target
             warnings.append(f"dropped relationship {source} -> {target}: no entity {missing!r}")
             continue
+        if source == target and prompt and not SELF_CUES.search(prompt):
+            warnings.append(
+                f"dropped relationship {source} -> {target}: the prompt never relates a {source} to another"
+            )
+            continue
         rel = {"source": source, "target": target, "kind": kind, "required": bool(r.get("required", False))}
         if source == target and kind != "many_to_many":
             rel["required"] = False
         relationships.append(rel)
 
+    if prompt:
+        relationships = _with_stated_links(relationships, read_links(prompt, list(entities)), warnings)
     relationships = _dedupe_relationships(relationships, warnings)
     relationships = _break_cycles(relationships, warnings)
 
@@ -251,6 +270,33 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
         "relationships": relationships,
     }
     return spec, warnings
+
+
+def _with_stated_links(rels: list[dict[str, Any]], said: list[Link], warnings: list[str]) -> list[dict[str, Any]]:
+    """The model's relationships with what the prompt states in words put first (it wins a conflict)."""
+    out = []
+    for link in said:
+        rel = {"source": link.source, "target": link.target, "kind": link.kind, "required": False}
+        pair = {link.source, link.target}
+        before = [r for r in rels if {r["source"], r["target"]} == pair]
+        if not any(_same_relationship(r, rel) for r in before):
+            what = f"{link.source} -> {link.target} ({link.kind})"
+            if before:
+                old = ", ".join(f"{r['source']} -> {r['target']} ({r['kind']})" for r in before)
+                warnings.append(f"relationship {old} read as {what}: the prompt says {link.words!r}")
+            else:
+                warnings.append(f"added relationship {what}: the prompt says {link.words!r}")
+        out.append(before[0] if any(_same_relationship(r, rel) for r in before) else rel)
+        rels = [r for r in rels if r not in before]
+    return out + rels
+
+
+def _same_relationship(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if a["kind"] != b["kind"]:
+        return False
+    if a["kind"] in ("many_to_many", "one_to_one"):
+        return {a["source"], a["target"]} == {b["source"], b["target"]}
+    return (a["source"], a["target"]) == (b["source"], b["target"])
 
 
 def _dedupe_relationships(rels: list[dict[str, Any]], warnings: list[str]) -> list[dict[str, Any]]:

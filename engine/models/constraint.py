@@ -23,6 +23,7 @@ from engine.errors import ModelError
 _JSON_OPTIONS = {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}
 _LL_TOKENIZERS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 _GRAMMARS: dict[str, str] = {}
+_GRAMMAR_CACHE = 32
 
 
 def _ll_tokenizer(tokenizer: Any, n_vocab: int, eos_ids: list[int]) -> Any:
@@ -68,6 +69,8 @@ class JsonConstraint:
         key = json.dumps(schema, sort_keys=True)
         if key not in _GRAMMARS:
             grammar = decoding_schema(schema)
+            while len(_GRAMMARS) >= _GRAMMAR_CACHE:  # the parse schema differs per prompt: keep the newest
+                del _GRAMMARS[next(iter(_GRAMMARS))]
             _GRAMMARS[key] = llguidance.LLMatcher.grammar_from_json_schema(grammar, overrides=_JSON_OPTIONS)
         self._lln = lln
         self.matcher = llguidance.LLMatcher(_ll_tokenizer(tokenizer, n_vocab, eos_ids), _GRAMMARS[key], log_level=0)

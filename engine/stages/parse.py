@@ -18,6 +18,7 @@ from engine import names
 from engine.cleanup import clean_spec
 from engine.errors import ModelError, PromptError, SpecError
 from engine.events import Event, SpecArtifact, StageFinished, StageStarted, Warning
+from engine.grounding import entity_candidates, grounded_schema
 from engine.prompts import messages
 from engine.spec import FIELD_TYPES, ProjectSpec, parse_spec
 from engine.stages.asking import ask
@@ -167,9 +168,8 @@ def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec
     """Yield the stage's events; return the ProjectSpec. Raises PromptError, ModelError, SpecError."""
     text = check_prompt(prompt)
     yield StageStarted("parse", detail=f"{len(text)} characters")
-    answer = yield from ask(
-        backend, "parse", messages("parse", prompt=text), schema=DECODING_SCHEMA, max_tokens=MAX_SPEC_TOKENS
-    )
+    schema = grounded_schema(DECODING_SCHEMA, entity_candidates(text))
+    answer = yield from ask(backend, "parse", messages("parse", prompt=text), schema=schema, max_tokens=MAX_SPEC_TOKENS)
     raw = extract_json(answer.text)
     if not isinstance(raw, dict):
         snippet = answer.text.strip()[:120] or "(nothing)"

@@ -1,0 +1,75 @@
+"""The entity names a prompt grounds, and the decoding schema that allows only those.
+
+Owns reading candidate entity names out of a prompt (each run of one to three content words,
+its last word made singular, in PascalCase: "order items" -> ``OrderItem``, "check-ins" ->
+``CheckIn``) and narrowing the parse stage's JSON schema so that an entity's name, and a
+relationship's ends, can only be one of them. A 135M model left free writes names the prompt
+never used ("Takedown" for talks, "Border" for batches); held to the prompt's own nouns it
+picks the right one far more often, and it can no longer invent a table nobody asked for. It
+does not call models and does not decide which candidates are entities (the model does).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from engine.cleanup import to_entity
+
+MAX_WORDS = 3  # "feature request", "order line item"; longer runs are phrases, not names
+MAX_CANDIDATES = 1500  # a 4000-character prompt yields about this many; the grammar stays fast
+ALWAYS = ("User",)  # the login entity a model may name even when the prompt does not
+
+# Words that never start or end an entity's name (a name may not contain one at all).
+STOP_WORDS = frozenset(
+    """a an the and or but nor of to in on at by for with without from into onto per via as is are was were be been
+    being am has have had having do does did can could should would will shall may might must not no yes it its
+    this that these those their there them they we our us you your i me my he she his her who whom whose which what
+    when where why how each every any all some many several one two three few more most much other another such
+    only own same so than too very just also both either neither else then once here s t want wants need needs
+    please hi hello hey thanks thank cheers ok okay etc e g ie eg""".split()
+)
+
+
+def _clauses(prompt: str) -> list[list[str]]:
+    """The prompt's runs of words between punctuation, lower-cased ("check-ins" is two words)."""
+    out = []
+    for clause in re.split(r"[.,;:!?()\[\]{}\n\"/|<>=*•]+", prompt):
+        words = [w for w in re.split(r"[^A-Za-z0-9]+", clause.lower()) if w]
+        if words:
+            out.append(words)
+    return out
+
+
+def entity_candidates(prompt: str) -> list[str]:
+    """PascalCase names made of the prompt's own content words, in the order they appear."""
+    seen: dict[str, None] = {name: None for name in ALWAYS}
+    for words in _clauses(prompt):
+        for i in range(len(words)):
+            for n in range(1, MAX_WORDS + 1):
+                run = words[i : i + n]
+                if len(run) < n or any(w in STOP_WORDS or w.isdigit() for w in run):
+                    break
+                names = [to_entity(" ".join(run))]
+                if len(run[-1]) == 3 and run[-1].endswith("s"):  # "check-ins": too short for to_entity's rule
+                    names.append(to_entity(" ".join([*run[:-1], run[-1][:-1]])))
+                for name in names:
+                    if name and name[0].isalpha() and len(name) <= 40:
+                        seen.setdefault(name, None)
+                if len(seen) >= MAX_CANDIDATES:
+                    return list(seen)
+    return list(seen)
+
+
+def grounded_schema(schema: dict[str, Any], candidates: list[str]) -> dict[str, Any]:
+    """A copy of the parse stage's decoding schema whose entity and relationship names are ``candidates``."""
+    if not candidates:
+        return schema
+    out = copy.deepcopy(schema)
+    names = {"type": "string", "enum": list(candidates)}
+    out["properties"]["entities"]["items"]["properties"]["name"] = names
+    rel = out["properties"]["relationships"]["items"]["properties"]
+    rel["source"] = dict(names)
+    rel["target"] = dict(names)
+    return out

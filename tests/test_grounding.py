@@ -1,0 +1,52 @@
+"""Entity names grounded in the prompt: the candidates, and a decoding schema that allows only them."""
+
+from __future__ import annotations
+
+import json
+
+from engine.grounding import MAX_CANDIDATES, entity_candidates, grounded_schema
+from engine.stages.parse import DECODING_SCHEMA
+
+
+def test_candidates_are_the_prompts_own_nouns_singular_and_pascal_case() -> None:
+    names = entity_candidates("Warehouse API: order items (quantity) of an order; check-ins per day. Users log in.")
+    for expected in ("Warehouse", "OrderItem", "Order", "CheckIn", "Day", "User", "Quantity"):
+        assert expected in names
+    # function words never start or end a name, and nothing crosses punctuation
+    assert not {n for n in names if n.startswith(("The", "Of", "An")) or n.endswith(("Of", "An"))}
+    assert "ApiOrder" not in names and "WarehouseApiOrder" not in names
+
+
+def test_a_long_prompt_keeps_the_candidate_list_bounded() -> None:
+    prompt = " ".join(f"thing{i} widget{i} gadget{i}." for i in range(2000))
+    assert len(entity_candidates(prompt)) == MAX_CANDIDATES
+
+
+def test_the_schema_narrows_entity_and_relationship_names_only() -> None:
+    schema = grounded_schema(DECODING_SCHEMA, ["User", "Post"])
+    entity = schema["properties"]["entities"]["items"]["properties"]
+    rel = schema["properties"]["relationships"]["items"]["properties"]
+    assert entity["name"]["enum"] == ["User", "Post"] and rel["source"]["enum"] == rel["target"]["enum"]
+    assert entity["fields"] == DECODING_SCHEMA["properties"]["entities"]["items"]["properties"]["fields"]
+    assert "enum" not in json.dumps(DECODING_SCHEMA["properties"]["entities"]["items"]["properties"]["name"])
+    assert grounded_schema(DECODING_SCHEMA, []) is DECODING_SCHEMA
+
+
+def test_the_grounded_schema_compiles_and_forbids_an_invented_name() -> None:
+    import llguidance
+
+    schema = grounded_schema(DECODING_SCHEMA, entity_candidates("Talks given by one speaker. Speakers have a bio."))
+    grammar = llguidance.LLMatcher.grammar_from_json_schema(schema)
+    assert llguidance.LLMatcher.validate_grammar(grammar) == ""
+    spec = {"name": "c", "description": "", "auth": False, "relationships": [],
+            "entities": [{"name": "Talk", "owned": False, "fields": []}]}  # fmt: skip
+    import jsonschema
+
+    jsonschema.validate(spec, schema)
+    spec["entities"][0]["name"] = "Takedown"
+    try:
+        jsonschema.validate(spec, schema)
+    except jsonschema.ValidationError:
+        pass
+    else:
+        raise AssertionError("an invented entity name passed the grounded schema")
