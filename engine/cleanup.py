@@ -38,7 +38,7 @@ LOGIN_ENTITIES = {"user", "account", "login"}
 # reply to a comment, a manager who is an employee). A small model writes ``Post -> Post``
 # without them; with none of them in the prompt such a relationship is dropped.
 SELF_CUES = re.compile(
-    r"\b(parent|parents|child|children|sub[- ]?\w+|nested|hierarch\w*|tree|repl(y|ies)|manager|reports? to|"
+    r"\b(parent|parents|child|children|sub[- ]?\w+|nested|hierarch\w*|tree|repl(y|ies)|reports? to|"
     r"follow(s|ers?|ing)?|friends?|related|itself|themselves|each other|one another)\b",
     re.IGNORECASE,
 )

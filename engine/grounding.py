@@ -15,7 +15,7 @@ import copy
 import re
 from typing import Any
 
-from engine.cleanup import to_entity
+from engine.cleanup import singular, to_entity
 
 MAX_WORDS = 3  # "feature request", "order line item"; longer runs are phrases, not names
 MAX_CANDIDATES = 1500  # a 4000-character prompt yields about this many; the grammar stays fast
@@ -62,11 +62,46 @@ def entity_candidates(prompt: str) -> list[str]:
     return list(seen)
 
 
-def grounded_schema(schema: dict[str, Any], candidates: list[str]) -> dict[str, Any]:
-    """A copy of the parse stage's decoding schema whose entity and relationship names are ``candidates``."""
+# A plural noun phrase that a list of fields follows: "books (title, isbn)", "Medicines: name, form",
+# "teams have a name", "categories with a name". Each is something the prompt describes.
+_NP = r"((?:[a-z0-9]+[ -]){0,2}[a-z0-9]+)"
+_DESCRIBED = (
+    re.compile(_NP + r"\s*\(([^()]*,[^()]*)\)"),
+    re.compile(r"(?:^|[.;:!?\n]\s*|\band\s+)" + _NP + r"\s*:\s*[a-z]"),
+    re.compile(
+        r"(?:^|[.;!?\n]\s*)" + _NP + r"\s+(?:have|should have|must have|need|store|carry|contain|record|belong to)\s"
+    ),
+    re.compile(_NP + r"\s+with\s+(?:a|an|the)?\s*[a-z]+\s*(?:,|and)"),
+)
+
+
+def described_entities(prompt: str) -> list[str]:
+    """Names of the plural things the prompt gives fields to (a floor for how many entities it has).
+
+    Singular heads ("a priority (low, high)", "status (open, done)") are field values, not
+    entities, and are left out; so are heads made only of function words.
+    """
+    text = prompt.lower()
+    found: dict[str, None] = {}
+    for pattern in _DESCRIBED:
+        for m in pattern.finditer(text):
+            words = re.split(r"[ -]+", m.group(1))
+            while words and words[0] in STOP_WORDS:
+                words = words[1:]
+            if not words or words[-1] in STOP_WORDS or singular(words[-1]) == words[-1]:
+                continue
+            found.setdefault(to_entity(" ".join(words[-2:])), None)
+    return list(found)
+
+
+def grounded_schema(schema: dict[str, Any], candidates: list[str], min_entities: int = 1) -> dict[str, Any]:
+    """The parse stage's decoding schema with entity and relationship names from ``candidates``
+    and at least ``min_entities`` entities (the things the prompt describes)."""
     if not candidates:
         return schema
     out = copy.deepcopy(schema)
+    entities = out["properties"]["entities"]
+    entities["minItems"] = max(entities.get("minItems", 1), min(min_entities, entities.get("maxItems", 8)))
     names = {"type": "string", "enum": list(candidates)}
     out["properties"]["entities"]["items"]["properties"]["name"] = names
     rel = out["properties"]["relationships"]["items"]["properties"]

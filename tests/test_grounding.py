@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine.grounding import MAX_CANDIDATES, entity_candidates, grounded_schema
+from engine.grounding import MAX_CANDIDATES, described_entities, entity_candidates, grounded_schema
 from engine.stages.parse import DECODING_SCHEMA
 
 
@@ -50,3 +50,19 @@ def test_the_grounded_schema_compiles_and_forbids_an_invented_name() -> None:
         pass
     else:
         raise AssertionError("an invented entity name passed the grounded schema")
+
+
+def test_described_entities_are_the_plural_things_given_fields() -> None:
+    prompt = (
+        "Library API. Books (title, isbn, price) and authors: name, bio. Members have a card number. "
+        "Loans belong to a member. Each loan has a status (open, late, returned) and a priority (low, high)."
+    )
+    assert described_entities(prompt) == ["Book", "Author", "Member", "Loan"]
+    # a floor, never a guess: singular heads and enum values in parentheses are not counted
+    assert described_entities("A todo app. A task has a title and a state (open, done).") == []
+
+
+def test_the_schema_asks_for_at_least_the_described_entities() -> None:
+    schema = grounded_schema(DECODING_SCHEMA, ["Book", "Author"], min_entities=2)
+    assert schema["properties"]["entities"]["minItems"] == 2
+    assert grounded_schema(DECODING_SCHEMA, ["Book"], min_entities=40)["properties"]["entities"]["minItems"] == 8
