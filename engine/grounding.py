@@ -75,14 +75,17 @@ _DESCRIBED = (
 )
 
 
-def described_entities(prompt: str) -> list[str]:
-    """Names of the plural things the prompt gives fields to (a floor for how many entities it has).
+def described_entities(prompt: str) -> list[list[str]]:
+    """The plural things the prompt gives fields to, in the order it names them.
 
-    Singular heads ("a priority (low, high)", "status (open, done)") are field values, not
-    entities, and are left out; so are heads made only of function words.
+    Each is a list of the names it may have: its head noun and, where the head has a word
+    before it, the two together and that word alone ("harvest logs" -> ``["HarvestLog", "Log",
+    "Harvest"]``). Singular heads
+    ("a priority (low, high)", "status (open, done)") are field values, not entities, and are
+    left out; so are heads made only of function words.
     """
     text = prompt.lower()
-    found: dict[str, None] = {}
+    found: dict[str, tuple[int, list[str]]] = {}
     for pattern in _DESCRIBED:
         for m in pattern.finditer(text):
             words = re.split(r"[ -]+", m.group(1))
@@ -90,21 +93,38 @@ def described_entities(prompt: str) -> list[str]:
                 words = words[1:]
             if not words or words[-1] in STOP_WORDS or singular(words[-1]) == words[-1]:
                 continue
-            found.setdefault(to_entity(" ".join(words[-2:])), None)
-    return list(found)
+            head = to_entity(words[-1])
+            names = [head]
+            if len(words) > 1:  # "harvest logs": HarvestLog, Log or Harvest (the model knows which)
+                names = [to_entity(" ".join(words[-2:])), head, to_entity(words[-2])]
+            if head not in found or m.start(1) < found[head][0]:
+                found[head] = (m.start(1), names)
+    return [names for _, names in sorted(found.values())]
 
 
-def grounded_schema(schema: dict[str, Any], candidates: list[str], min_entities: int = 1) -> dict[str, Any]:
-    """The parse stage's decoding schema with entity and relationship names from ``candidates``
-    and at least ``min_entities`` entities (the things the prompt describes)."""
+def grounded_schema(schema: dict[str, Any], candidates: list[str], described: list[list[str]] = ()) -> dict[str, Any]:
+    """The parse stage's decoding schema with entity and relationship names from ``candidates``.
+
+    The things the prompt describes (``described``, see ``described_entities``) come first,
+    in order, each named by one of its names; a small model otherwise merges two of them into
+    one or writes the same entity twice.
+    """
     if not candidates:
         return schema
     out = copy.deepcopy(schema)
     entities = out["properties"]["entities"]
-    entities["minItems"] = max(entities.get("minItems", 1), min(min_entities, entities.get("maxItems", 8)))
     names = {"type": "string", "enum": list(candidates)}
-    out["properties"]["entities"]["items"]["properties"]["name"] = names
+    entities["items"]["properties"]["name"] = names
     rel = out["properties"]["relationships"]["items"]["properties"]
     rel["source"] = dict(names)
     rel["target"] = dict(names)
+    described = list(described)[: entities.get("maxItems", 8)]
+    if described:
+        prefix = []
+        for options in described:
+            item = copy.deepcopy(entities["items"])
+            item["properties"]["name"] = {"type": "string", "enum": list(options)}
+            prefix.append(item)
+        entities["prefixItems"] = prefix
+        entities["minItems"] = max(entities.get("minItems", 1), len(prefix))
     return out

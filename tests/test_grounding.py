@@ -55,14 +55,22 @@ def test_the_grounded_schema_compiles_and_forbids_an_invented_name() -> None:
 def test_described_entities_are_the_plural_things_given_fields() -> None:
     prompt = (
         "Library API. Books (title, isbn, price) and authors: name, bio. Members have a card number. "
-        "Loans belong to a member. Each loan has a status (open, late, returned) and a priority (low, high)."
+        "Loans belong to a member. Each loan has a status (open, late, returned) and a priority (low, high). "
+        "Harvest logs (crop, weight)."
     )
-    assert described_entities(prompt) == ["Book", "Author", "Member", "Loan"]
-    # a floor, never a guess: singular heads and enum values in parentheses are not counted
+    assert described_entities(prompt) == [["Book"], ["Author"], ["Member"], ["Loan"], ["HarvestLog", "Log", "Harvest"]]
+    # never a guess: singular heads and enum values in parentheses are not counted
     assert described_entities("A todo app. A task has a title and a state (open, done).") == []
 
 
-def test_the_schema_asks_for_at_least_the_described_entities() -> None:
-    schema = grounded_schema(DECODING_SCHEMA, ["Book", "Author"], min_entities=2)
-    assert schema["properties"]["entities"]["minItems"] == 2
-    assert grounded_schema(DECODING_SCHEMA, ["Book"], min_entities=40)["properties"]["entities"]["minItems"] == 8
+def test_the_schema_asks_for_the_described_entities_first() -> None:
+    schema = grounded_schema(
+        DECODING_SCHEMA, ["Book", "Author", "HarvestLog", "Log"], [["Book"], ["HarvestLog", "Log"]]
+    )
+    entities = schema["properties"]["entities"]
+    assert entities["minItems"] == 2
+    assert [item["properties"]["name"]["enum"] for item in entities["prefixItems"]] == [["Book"], ["HarvestLog", "Log"]]
+    assert entities["items"]["properties"]["name"]["enum"] == ["Book", "Author", "HarvestLog", "Log"]
+    import llguidance
+
+    assert llguidance.LLMatcher.validate_grammar(llguidance.LLMatcher.grammar_from_json_schema(schema)) == ""

@@ -168,7 +168,7 @@ def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec
     """Yield the stage's events; return the ProjectSpec. Raises PromptError, ModelError, SpecError."""
     text = check_prompt(prompt)
     yield StageStarted("parse", detail=f"{len(text)} characters")
-    schema = grounded_schema(DECODING_SCHEMA, entity_candidates(text), len(described_entities(text)))
+    schema = grounded_schema(DECODING_SCHEMA, entity_candidates(text), described_entities(text))
     answer = yield from ask(backend, "parse", messages("parse", prompt=text), schema=schema, max_tokens=MAX_SPEC_TOKENS)
     raw = extract_json(answer.text)
     if not isinstance(raw, dict):
