@@ -122,13 +122,34 @@ def _as_list(value: Any) -> list[Any]:
 LOGIN_CUES = re.compile(
     r"\b(log(?:s|ged)? ?ins?|sign(?:s|ed)? ?(?:in|up)|authenticat\w*|jwt|passwords?|oauth2?)\b", re.IGNORECASE
 )
+# words that say the API has no login ("No login needed.", "a public API without authentication",
+# "no auth for now", "anyone can read and write, no accounts")
+NO_LOGIN_CUES = re.compile(
+    r"\b(?:no|without|not|never|don't|do not|doesn't|does not)\s+(?:\w+\s+){0,2}?(?:log ?ins?|logging in|sign[- ]?(?:ins?|ups?)|"
+    r"auth\w*|accounts?|users? accounts?|passwords?)\b|\bpublic api\b|\banyone can\b",
+    re.IGNORECASE,
+)
+
+
+def login_asked(prompt: str) -> tuple[str | None, str | None]:
+    """The prompt's words asking for login and saying there is none (either may be None).
+
+    A login cue inside a "no login" phrase is no request ("No login needed." asks for none).
+    """
+    negatives = list(NO_LOGIN_CUES.finditer(prompt))
+    asked = next(
+        (m for m in LOGIN_CUES.finditer(prompt) if not any(n.start() <= m.start() < n.end() for n in negatives)),
+        None,
+    )
+    return (asked.group(0) if asked else None), (negatives[0].group(0) if negatives else None)
 
 
 def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
     """Return a spec-shaped dict ready for ``parse_spec`` and the warnings about what changed.
 
     ``prompt`` (optional) is the text the spec came from: when it asks for logging in and the
-    spec has no ``auth``, auth is turned on (with a warning naming the words), and a relationship
+    spec has no ``auth``, auth is turned on (with a warning naming the words), and when it says
+    there is no login ("No login needed.") auth and ownership are turned off; and a relationship
     of an entity to itself is dropped unless the prompt has words for one (``SELF_CUES``); the
     relationships the prompt states in words (``engine.links``) are added, and win over the
     model's where the two disagree about the same pair.
@@ -235,10 +256,15 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
 
     for name in owned_by_user & set(entities):
         entities[name]["owned"] = True
-    cue = LOGIN_CUES.search(prompt or "")
-    if cue and not auth:
+    asked, refused = login_asked(prompt or "")
+    if asked and not auth:
         auth = True
-        warnings.append(f"auth turned on: the prompt asks for it ({cue.group(0)!r})")
+        warnings.append(f"auth turned on: the prompt asks for it ({asked!r})")
+    elif refused and not asked and auth:
+        auth = False
+        for entity in entities.values():
+            entity["owned"] = False
+        warnings.append(f"auth turned off: the prompt says there is no login ({refused!r})")
     if any(e["owned"] for e in entities.values()) and not auth:
         auth = True
         warnings.append("auth turned on: some entities belong to users")

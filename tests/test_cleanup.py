@@ -100,3 +100,21 @@ def test_a_prompt_that_asks_for_login_turns_auth_on() -> None:
     for prompt in ("A shop with a cash register and tokens of appreciation.", "Register pets with a name."):
         spec, warnings = clean_spec(raw, prompt)
         assert spec["auth"] is False and not warnings, prompt
+
+
+def test_a_prompt_that_says_there_is_no_login_turns_auth_off() -> None:
+    raw = {"name": "notes", "auth": True,
+           "entities": [{"name": "Note", "owned": True, "fields": [{"name": "text", "type": "text"}]}]}  # fmt: skip
+    for prompt in ("Notes with a text. No login needed.", "A public API without authentication for notes.",
+                   "Notes have text; no auth for now.", "Anyone can read and write notes, no accounts."):  # fmt: skip
+        spec, warnings = clean_spec(raw, prompt)
+        assert spec["auth"] is False and not spec["entities"][0]["owned"], prompt
+        assert any("auth turned off: the prompt says there is no login" in w for w in warnings), prompt
+    # a request for login wins over a negation elsewhere; no words either way leaves the model's choice
+    spec, _ = clean_spec(raw, "Notes. Users must log in; there is no admin without a password reset.")
+    assert spec["auth"] is True
+    spec, warnings = clean_spec(raw, "Notes with a text.")
+    assert spec["auth"] is True and not any("auth turned" in w for w in warnings)
+    raw_off = {**raw, "auth": False, "entities": [{"name": "Note", "fields": [{"name": "text", "type": "text"}]}]}
+    spec, _ = clean_spec(raw_off, "Notes. No login needed.")
+    assert spec["auth"] is False
