@@ -65,13 +65,23 @@ def entity_candidates(prompt: str) -> list[str]:
 # A plural noun phrase that a list of fields follows: "books (title, isbn)", "Medicines: name, form",
 # "teams have a name", "categories with a name". Each is something the prompt describes.
 _NP = r"((?:[a-z0-9]+[ -]){0,2}[a-z0-9]+)"
+_LEAD = r"(?:^|[.;:!?\n]\s*)(?:[-*•]\s*|\d+[.)]\s*)?"  # a sentence, line or bullet starts
+# (pattern, whether a singular head counts): a singular head in parentheses is usually an enum
+# field ("a priority (low, high)"); after "each" or at the start of a "name: fields" line (not
+# the first, which is a title: "Online bookstore: books ...") it is the entity itself ("Each
+# donor has a name", "- Job: title, copies")
 _DESCRIBED = (
-    re.compile(_NP + r"\s*\(([^()]*,[^()]*)\)"),
-    re.compile(r"(?:^|[.;:!?\n]\s*|\band\s+)" + _NP + r"\s*:\s*[a-z]"),
-    re.compile(
-        r"(?:^|[.;!?\n]\s*)" + _NP + r"\s+(?:have|should have|must have|need|store|carry|contain|record|belong to)\s"
+    (re.compile(_NP + r"\s*\(([^()]*,[^()]*)\)"), False),
+    (re.compile(r"(?:" + _LEAD + r"|\band\s+)" + _NP + r"\s*:\s*[a-z]"), False),
+    (re.compile(r"(?:[;\n]\s*|[-*•]\s+)" + _NP + r"\s*:\s*[a-z]"), True),  # not the title line
+    (re.compile(_LEAD + _NP + r"\s+(?:have|should have|must have|need|store|carry|contain|record|belong to)\s"), False),
+    (
+        re.compile(_LEAD + r"(?:each|every|an?)\s+" + _NP + r"\s+(?:has|stores|holds|keeps|records|needs|carries)\s"),
+        True,
     ),
-    re.compile(_NP + r"\s+with\s+(?:a|an|the)?\s*[a-z]+\s*(?:,|and)"),
+    (re.compile(_NP + r"\s+with\s+(?:a|an|the)?\s*[a-z]+\s*(?:,|and)"), False),
+    (re.compile(r"\b(?:track|store|manage|keep|record)\s+" + _NP + r"\s+with\s"), False),
+    (re.compile(r"\bfor\s+" + _NP + r"\s+(?:we|you|i)\s+(?:need|want|store|keep|track|have)\s"), False),
 )
 
 
@@ -86,12 +96,12 @@ def described_entities(prompt: str) -> list[list[str]]:
     """
     text = prompt.lower()
     found: dict[str, tuple[int, list[str]]] = {}
-    for pattern in _DESCRIBED:
+    for pattern, singular_counts in _DESCRIBED:
         for m in pattern.finditer(text):
             words = re.split(r"[ -]+", m.group(1))
             while words and words[0] in STOP_WORDS:
                 words = words[1:]
-            if not words or words[-1] in STOP_WORDS or singular(words[-1]) == words[-1]:
+            if not words or words[-1] in STOP_WORDS or (singular(words[-1]) == words[-1] and not singular_counts):
                 continue
             head = to_entity(words[-1])
             names = [head]

@@ -59,8 +59,9 @@ def test_described_entities_are_the_plural_things_given_fields() -> None:
         "Harvest logs (crop, weight)."
     )
     assert described_entities(prompt) == [["Book"], ["Author"], ["Member"], ["Loan"], ["HarvestLog", "Log", "Harvest"]]
-    # never a guess: singular heads and enum values in parentheses are not counted
-    assert described_entities("A todo app. A task has a title and a state (open, done).") == []
+    # never a guess: a singular head before values in parentheses is a field, a title line is no entity
+    assert described_entities("A todo app. A task has a title and a state (open, done).") == [["Task"]]
+    assert described_entities("Online bookstore: books have a title.\n- Author: name, bio") == [["Book"], ["Author"]]
 
 
 def test_the_schema_asks_for_the_described_entities_first() -> None:
