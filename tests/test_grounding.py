@@ -75,3 +75,25 @@ def test_the_schema_asks_for_the_described_entities_first() -> None:
     import llguidance
 
     assert llguidance.LLMatcher.validate_grammar(llguidance.LLMatcher.grammar_from_json_schema(schema)) == ""
+
+
+def test_the_parse_stage_sends_the_grounded_schema_and_reads_stated_links() -> None:
+    from engine.events import SpecArtifact, Warning
+    from engine.models.fake import FakeBackend
+    from engine.stages.parse import parse_stage
+
+    prompt = "Library: books (title, isbn) and authors (name, bio). Each book is written by one author."
+    reply = json.dumps({
+        "name": "library", "description": "", "auth": False, "relationships": [],
+        "entities": [{"name": "Book", "owned": False, "fields": [{"name": "title", "type": "str"}]},
+                     {"name": "Author", "owned": False, "fields": [{"name": "name", "type": "str"}]}],
+    })  # fmt: skip
+    backend = FakeBackend([reply])
+    events = list(parse_stage(prompt, backend))
+    schema = backend.calls[0]["schema"]
+    entities = schema["properties"]["entities"]
+    assert [i["properties"]["name"]["enum"] for i in entities["prefixItems"]] == [["Book"], ["Author"]]
+    assert {"Book", "Author", "Library", "User"} <= set(entities["items"]["properties"]["name"]["enum"])
+    spec = next(e.spec for e in events if isinstance(e, SpecArtifact))
+    assert [(r.source, r.target, r.kind) for r in spec.relationships] == [("Book", "Author", "many_to_one")]
+    assert any("added relationship Book -> Author" in e.message for e in events if isinstance(e, Warning))
