@@ -208,6 +208,7 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
                 warnings.append(f"entity {name!r}: merged duplicate field {fname!r}")
             entity["fields"][fname] = field
 
+    _drop_echoes(entities, warnings)
     known = {names.snake(n): n for n in entities}
     # "<entity>_id" fields are references in disguise
     for name, entity in entities.items():
@@ -296,6 +297,22 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
         "relationships": relationships,
     }
     return spec, warnings
+
+
+def _drop_echoes(entities: dict[str, dict[str, Any]], warnings: list[str]) -> None:
+    """Drop an entity that only repeats another's fields under the name of one of them.
+
+    A small model asked about "orders with a quantity and a total" sometimes writes the Order
+    twice, the second time as ``Quantity``; a table named after a column of another table and
+    holding nothing but that table's columns is that echo, not something the prompt asked for.
+    """
+    for name in list(entities):
+        fields = set(entities[name]["fields"])
+        for other, entity in entities.items():
+            if other != name and fields and fields <= set(entity["fields"]) and names.snake(name) in entity["fields"]:
+                del entities[name]
+                warnings.append(f"dropped entity {name!r}: it repeats fields of {other!r}, where {name!r} is a field")
+                break
 
 
 def _with_stated_links(rels: list[dict[str, Any]], said: list[Link], warnings: list[str]) -> list[dict[str, Any]]:

@@ -118,3 +118,13 @@ def test_a_prompt_that_says_there_is_no_login_turns_auth_off() -> None:
     raw_off = {**raw, "auth": False, "entities": [{"name": "Note", "fields": [{"name": "text", "type": "text"}]}]}
     spec, _ = clean_spec(raw_off, "Notes. No login needed.")
     assert spec["auth"] is False
+
+
+def test_an_entity_that_echoes_another_under_a_field_name_is_dropped() -> None:
+    fields = [{"name": "quantity", "type": "int"}, {"name": "total", "type": "decimal"}]
+    raw = {"name": "shop", "entities": [{"name": "Order", "fields": fields}, {"name": "Quantity", "fields": fields},
+                                        {"name": "Total", "fields": [{"name": "label", "type": "str"}]}],
+           "relationships": [{"source": "Quantity", "target": "Order", "kind": "many_to_one"}]}  # fmt: skip
+    spec, warnings = clean_spec(raw, "orders have a quantity and a total")
+    assert [e["name"] for e in spec["entities"]] == ["Order", "Total"] and spec["relationships"] == []
+    assert any("dropped entity 'Quantity': it repeats fields of 'Order'" in w for w in warnings)
