@@ -132,7 +132,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from engine.evaluation import evaluate
     from engine.pipeline import load_backends
 
-    parser = load_backends(args.profile)["parser"]
+    overrides = {"parser": {"adapter": None}} if args.bare else None
+    parser = load_backends(args.profile, overrides)["parser"]
 
     def show(case: Any) -> None:
         status = "ok" if case.spec else f"error: {case.error}"
@@ -209,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", required=True, dest="gold", help="a JSONL gold set like shared/bench/dev_specs.jsonl")
     p.add_argument("--json", action="store_true", help="end with one JSON object of the metrics")
     p.add_argument("--profile", default="default")
+    p.add_argument("--bare", action="store_true", help="the parser without its adapter (the before of before/after)")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("train", help="train a LoRA adapter for a role of the embedded default model (CPU)")

@@ -127,3 +127,19 @@ def test_a_project_whose_tests_fail_is_not_handed_over(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "✗ pytest" in proc.stdout and "test_broken" in proc.stdout
     shutil.rmtree(kept.parent, ignore_errors=True)
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_eval_scores_the_parser_with_and_without_its_adapter(tmp_path: Path) -> None:
+    gold = {"id": "library", "auth": False,
+            "prompt": "A library API: books have a title and an isbn; loans belong to a book and have a due date.",
+            "entities": {"Book": {"title": "str", "isbn": "str"}, "Loan": {"due_date": "date"}},
+            "relationships": [["Loan", "Book", "many_to_one"]]}  # fmt: skip
+    path = write(tmp_path / "gold.jsonl", json.dumps(gold) + "\n")
+    scores = {}
+    for flag in ("--bare", None):
+        proc = codebegen("eval", "--set", str(path), "--json", *([flag] if flag else []))
+        assert proc.returncode == 0, proc.stderr
+        scores[flag] = json.loads(proc.stdout.strip().splitlines()[-1])["score"]
+    assert scores[None] >= 0.8 and scores[None] > scores["--bare"], scores
