@@ -5,6 +5,7 @@ SQLite for all twelve; PostgreSQL (a real server the suite starts) for four of t
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,18 @@ def test_dev_spec_verifies_on_postgresql(case: str, tmp_path: Path, runtime_cach
     on_pg = [c for c in report.checks if c.database and "postgres" in c.database]
     assert on_pg and all(c.status == "pass" for c in on_pg), report.summary()
     assert {c.name for c in on_pg} >= {"pytest on postgresql", "migrations on postgresql"}
+
+
+def test_a_rule_body_must_be_the_kind_of_code_its_sentence_asks_for() -> None:
+    from engine.stages.codegen import _syntax_problem
+
+    computes = "The total is computed as quantity times unit price."
+    refuses = "The quantity must be at least 1."
+    check = "value = row.total\nif value is not None and value < 0:\n    raise RuleViolation('total', 'negative')"
+    assert _syntax_problem("    row.total = row.quantity * row.unit_price", computes) is None
+    assert _syntax_problem('    row["total"] = row["quantity"] * row["unit_price"]', computes) is None
+    assert "sets no field" in _syntax_problem(textwrap.indent(check, "    "), computes)
+    assert _syntax_problem(textwrap.indent(check, "    "), refuses) is None
+    assert "never raises" in _syntax_problem("    value = row.quantity", refuses)
+    assert "does not parse" in _syntax_problem("    row.total = = 3", computes)
+    assert _syntax_problem("    pass") is None  # no sentence given: only the syntax is checked

@@ -113,7 +113,7 @@ def test_generator_code_that_does_not_compile_is_dropped(tmp_path: Path, runtime
 def test_generator_code_that_breaks_the_tests_is_repaired_once_then_dropped(
     tmp_path: Path, runtime_cache: Path
 ) -> None:
-    breaking = "raise RuleViolation(None, 'every order is refused')"
+    breaking = "row.total = row.quantity\nraise RuleViolation(None, 'every order is refused')"
     roles = backends(json.dumps(SHOP), generator=(breaking, breaking))
     events = list(run(SHOP_PROMPT, backends=roles, out_dir=tmp_path / "shop", cache_dir=runtime_cache.parent))
     done = finished(events)
@@ -242,3 +242,22 @@ def test_a_project_that_fails_the_gate_is_reviewed_then_refused(tmp_path: Path, 
     assert any(isinstance(e, ev.Finding) and e.source == "gate" and e.severity == "error" for e in events)
     assert [e.stage for e in events if isinstance(e, ev.StageStarted)] == ["generate", "verify", "review"]
     assert not out.exists() and "kept in" in done.summary
+
+
+@pytest.mark.slow
+def test_one_failing_rule_does_not_cost_the_others(tmp_path: Path, runtime_cache: Path) -> None:
+    good = "row.total = Decimal(row.quantity) * row.unit_price"
+    spoiled = "row.total = row.quantity.strip()"  # the repair, asked because of the other rule, breaks it
+    breaking = "raise RuleViolation(None, 'every order is refused')"
+    roles = backends(json.dumps(SHOP), generator=(good, breaking, spoiled, breaking))
+    prompt = SHOP_PROMPT + " The quantity must be at least 1."
+    out = tmp_path / "shop"
+    events = list(run(prompt, backends=roles, out_dir=out, cache_dir=runtime_cache.parent))
+    done = finished(events)
+    assert done.ok, done.summary
+    assert len(roles["generator"].calls) == 4, "two rules, one repair round, no more model calls"
+    assert "1 of 2 business rules" in done.summary
+    warnings = [e.message for e in events if isinstance(e, ev.Warning)]
+    assert any("dropped rule for Order ('The quantity must be at least 1.')" in w for w in warnings), warnings
+    rules = (out / "app/rules/order_rules.py").read_text()
+    assert good in rules and "every order is refused" not in rules and "strip" not in rules

@@ -4,16 +4,18 @@ Owns rendering into the workspace (a FileArtifact per file) and turning each bus
 of the spec into code in the template's rules module (the manifest's ``rules.module``,
 re-rendered by the template itself with the rules, so each stack gets its own imports and row
 type). Model-written code is checked before it stays: it must
-parse, and the project must still compile, lint and pass its own tests with it (the gate's
+parse and be the kind of code its sentence asks for (a computed value sets a field, any other
+rule can refuse a row), and the project must still compile, lint and pass its own tests with it (the gate's
 ``compile``/``imports``/``lint``/``pytest`` checks; the CRUD tests call every rule on valid
-rows). A failing rule gets one repair attempt with the error; if that fails too, the rule is
-dropped, the module goes back to the template's no-op, and a warning and a trust-report note
+rows). A failing rule gets one repair attempt with the error; if the rules still fail, each is
+checked alone and only the ones that fail are dropped, the module goes back to the template's no-op, and a warning and a trust-report note
 say what was dropped and why. The final full gate is the verify stage's job.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 import time
 from collections.abc import Generator
@@ -99,7 +101,7 @@ def codegen_stage(
         tokens_in, tokens_out = tokens_in + answer.tokens_in, tokens_out + answer.tokens_out
         model, adapter = answer.model, answer.adapter
         body = _rule_body(answer.text)
-        problem = _syntax_problem(body)
+        problem = _syntax_problem(body, rule.description)
         if problem:
             repair = ask_msgs + [
                 {"role": "assistant", "content": answer.text},
@@ -107,7 +109,7 @@ def codegen_stage(
             ]
             answer = yield from ask(generator, "generate", repair, max_tokens=300)
             body = _rule_body(answer.text)
-            problem = _syntax_problem(body)
+            problem = _syntax_problem(body, rule.description)
         if problem:
             note = f"dropped rule for {rule.entity} ({rule.description!r}): the generated code {problem}"
             result.notes.append(note)
@@ -120,6 +122,7 @@ def codegen_stage(
     if by_entity:
         templates.format_python(project)
         report = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
+        first = {entity: list(rules) for entity, rules in by_entity.items()}
         if not report.passed:  # one repair attempt per rule, with what the gate said
             failure = _failure_text(report)
             yield Warning("generate", f"the generated rules failed the checks; asking for a repair: {failure[:200]}")
@@ -132,9 +135,23 @@ def codegen_stage(
                     ]
                     answer = yield from ask(generator, "generate", ask_msgs, max_tokens=300)
                     new_body = _rule_body(answer.text)
-                    repaired.append((rule, body if _syntax_problem(new_body) else new_body))
+                    repaired.append((rule, body if _syntax_problem(new_body, rule.description) else new_body))
                 by_entity[entity] = repaired
                 _write_rules(spec, template, project, entity, repaired)
+            templates.format_python(project)
+            report = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
+        if not report.passed and sum(len(r) for r in by_entity.values()) > 1:
+            # keep what passes on its own: one bad rule should not cost the others
+            tries = {
+                entity: [
+                    (rule, [body, first_body])
+                    for (rule, body), (_, first_body) in zip(rules, first[entity], strict=True)
+                ]
+                for entity, rules in by_entity.items()
+            }
+            by_entity = yield from _keep_passing_rules(spec, template, project, tries, result, cache_dir)
+            for entity in by_entity:
+                _write_rules(spec, template, project, entity, by_entity[entity])
             templates.format_python(project)
             report = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
         if not report.passed:
@@ -154,6 +171,39 @@ def codegen_stage(
             yield FileArtifact("generate", rel.as_posix(), (project / rel).stat().st_size)
     yield StageFinished("generate", time.perf_counter() - start, tokens_in, tokens_out, model, adapter)
     return result
+
+
+def _keep_passing_rules(
+    spec: ProjectSpec,
+    template: templates.Template,
+    project: Path,
+    tries: dict[str, list[tuple[RuleSpec, list[str]]]],
+    result: CodegenResult,
+    cache_dir: Path,
+) -> Generator[Event, None, dict[str, list[tuple[RuleSpec, str]]]]:
+    """Each rule checked alone (the others back to the no-op), its repaired body first, then its
+    first one (a repair asked for because of another rule can spoil a good body); a rule with
+    neither passing is dropped with a note."""
+    kept: dict[str, list[tuple[RuleSpec, str]]] = {}
+    for entity in tries:
+        _write_rules(spec, template, project, entity, [])
+    for entity, rules in tries.items():
+        failure = ""
+        for rule, bodies in rules:
+            for body in dict.fromkeys(bodies):
+                _write_rules(spec, template, project, entity, [(rule, body)])
+                templates.format_python(project)
+                alone = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
+                _write_rules(spec, template, project, entity, [])
+                if alone.passed:
+                    kept.setdefault(entity, []).append((rule, body))
+                    break
+                failure = _failure_text(alone)
+            else:
+                note = f"dropped rule for {entity} ({rule.description!r}): with it the project failed {failure}"
+                result.notes.append(note)
+                yield Warning("generate", note)
+    return kept
 
 
 def _assigned(body: str) -> set[str]:
@@ -194,11 +244,26 @@ def _failure_text(report: Any) -> str:
     return "; ".join(f"{c.name}: {c.detail} {c.output[-300:]}".strip() for c in report.failed)[:800]
 
 
-def _syntax_problem(body: str) -> str | None:
+_COMPUTES = re.compile(r"\b(computed|calculated|sum of|automatically|is the product|equals)\b", re.IGNORECASE)
+
+
+def _syntax_problem(body: str, rule: str = "") -> str | None:
+    """Why ``body`` cannot be the rule's code: empty, unparsable, or not the kind of thing ``rule`` asks.
+
+    A rule that computes a value must set a field of the row; any other rule (a bound, a date
+    order, a required value) must be able to refuse the row. A body that does neither passes
+    every test while doing nothing the sentence said, so it is refused like broken code.
+    """
     if not body.strip():
         return "is empty"
     try:
-        ast.parse("def rule(row):\n" + body)
+        tree = ast.parse("def rule(row):\n" + body)
     except SyntaxError as exc:
         return f"does not parse: {exc.msg} (line {max(1, (exc.lineno or 2) - 1)})"
+    if not rule:
+        return None
+    if _COMPUTES.search(rule):
+        return None if _assigned(body) else "sets no field of the row, though the rule computes one"
+    if not any(isinstance(n, ast.Raise) for n in ast.walk(tree)):
+        return "never raises RuleViolation, though the rule refuses some rows"
     return None

@@ -9,6 +9,7 @@ entity is refused with a message that says what to write.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Generator
@@ -91,7 +92,7 @@ DECODING_SCHEMA: dict[str, Any] = {
 
 _RULE_CUES = re.compile(
     r"\b(must|cannot|can't|can not|should|only if|at least|at most|no more than|not more than|greater than|"
-    r"less than|more than|before|after|between|computed|calculated|total|sum of|automatically|never|unless|"
+    r"less than|more than|before|after|between|computed|calculated|sum of|automatically|never|unless|"
     r"may not|must not|cannot exceed|exceed)\b",
     re.IGNORECASE,
 )
@@ -148,19 +149,41 @@ def extract_json(text: str) -> Any:
     return None
 
 
-def extract_rules(prompt: str, entity_names: list[str]) -> list[dict[str, str]]:
-    """Sentences of the prompt that state a rule about an entity (not about logging in)."""
+def _count_said(text: str, words: set[str]) -> int:
+    """How many of ``words`` occur in ``text`` as whole words."""
+    return sum(bool(re.search(rf"\b{re.escape(w)}\b", text)) for w in words)
+
+
+def extract_rules(
+    prompt: str, entity_names: list[str], fields: dict[str, list[str]] | None = None
+) -> list[dict[str, str]]:
+    """Sentences of the prompt that state a rule about an entity (not about logging in).
+
+    A sentence belongs to the entity it names; one that names none ("The quantity must be at
+    least 1.") belongs to the entity whose fields it names most, when exactly one does.
+    """
     rules = []
     for sentence in re.split(r"(?<=[.!?;])\s+|\n+", prompt):
         sentence = sentence.strip(" -*•\t")
         if len(sentence) < 8 or not _RULE_CUES.search(sentence) or _AUTH_CUES.search(sentence):
             continue
         lowered = sentence.lower()
-        for name in entity_names:
-            words = {names.snake(name).replace("_", " "), names.table_name(name).replace("_", " ")}
-            if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words):
-                rules.append({"entity": name, "description": sentence[:500]})
-                break
+        said = functools.partial(_count_said, lowered)
+        owner = next(
+            (
+                n
+                for n in entity_names
+                if said({names.snake(n).replace("_", " "), names.table_name(n).replace("_", " ")})
+            ),
+            None,
+        )
+        if owner is None and fields:
+            counts = {n: said({f.replace("_", " ") for f in fields.get(n, [])}) for n in entity_names}
+            best = max(counts.values(), default=0)
+            if best and list(counts.values()).count(best) == 1:
+                owner = max(counts, key=lambda n: counts[n])
+        if owner is not None:
+            rules.append({"entity": owner, "description": sentence[:500]})
     return rules
 
 
@@ -186,7 +209,9 @@ def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec
             "found nothing to build in the prompt (no entities with fields)",
             hint="name what the API stores and what each thing has, e.g. 'tasks with a title and a due date'",
         )
-    spec_data["rules"] = extract_rules(text, [e["name"] for e in entities])
+    spec_data["rules"] = extract_rules(
+        text, [e["name"] for e in entities], {e["name"]: [f["name"] for f in e["fields"]] for e in entities}
+    )
     try:
         spec = parse_spec(spec_data)
     except SpecError as exc:
