@@ -322,14 +322,15 @@ def _with_stated_links(rels: list[dict[str, Any]], said: list[Link], warnings: l
         rel = {"source": link.source, "target": link.target, "kind": link.kind, "required": False}
         pair = {link.source, link.target}
         before = [r for r in rels if {r["source"], r["target"]} == pair]
-        if not any(_same_relationship(r, rel) for r in before):
+        same = next((r for r in before if _same_relationship(r, rel)), None)
+        if same is None:
             what = f"{link.source} -> {link.target} ({link.kind})"
             if before:
                 old = ", ".join(f"{r['source']} -> {r['target']} ({r['kind']})" for r in before)
                 warnings.append(f"relationship {old} read as {what}: the prompt says {link.words!r}")
             else:
                 warnings.append(f"added relationship {what}: the prompt says {link.words!r}")
-        out.append(before[0] if any(_same_relationship(r, rel) for r in before) else rel)
+        out.append(same or rel)
         rels = [r for r in rels if r not in before]
     return out + rels
 
