@@ -2,9 +2,12 @@
 
 Owns the step between "JSON that parses" and ``engine.spec.parse_spec``: names normalised
 (PascalCase singular entities, snake_case fields), type synonyms mapped (``string`` -> ``str``),
-implicit columns dropped, ``<entity>_id`` fields turned into relationships, duplicates merged,
-relationships to unknown entities dropped, ``auth``/``owned`` made consistent (and ``auth`` on
-when the prompt itself asks for logging in, which a small model often misses). Every change
+implicit columns dropped, ``<entity>_id`` fields turned into relationships, duplicates and
+echo entities merged or dropped, relationships to unknown entities (and self-references the
+prompt never asks for) dropped, the relationships the prompt states in words
+(``engine.links``) added, ``auth``/``owned`` made consistent with each other and with the
+prompt ("users log in" turns ``auth`` on, "no login needed" off — a small model often gets
+this wrong). Every change
 that loses or invents information is reported as a warning line, never done silently. It does
 not call models and does not validate (``parse_spec`` does, afterwards).
 """
