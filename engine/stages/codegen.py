@@ -29,6 +29,7 @@ from engine.events import Event, FileArtifact, StageFinished, StageStarted, Warn
 from engine.prompts import messages
 from engine.spec import ProjectSpec, RuleSpec
 from engine.stages.asking import ask
+from engine.trust_report import TrustReport
 from engine.verify import verify
 
 RULE_CHECKS = ("compile", "imports", "lint", "pytest")
@@ -64,6 +65,20 @@ def _write_rules(
     assert template.manifest.rules is not None
     codes = [RuleCode(r.description, body, tuple(sorted(_assigned(body)))) for r, body in rules]
     templates.render(spec, template, project, only=template.manifest.rules.module, rules={entity: codes})
+
+
+def _verify_rules(
+    spec: ProjectSpec,
+    template: templates.Template,
+    project: Path,
+    rules: dict[str, list[tuple[RuleSpec, str]]],
+    cache_dir: Path,
+) -> TrustReport:
+    """Each entity's rules module written with these rules, then the gate's checks for rule code."""
+    for entity, entity_rules in rules.items():
+        _write_rules(spec, template, project, entity, entity_rules)
+    templates.format_python(project)
+    return verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
 
 
 def codegen_stage(
@@ -117,12 +132,9 @@ def codegen_stage(
             continue
         by_entity.setdefault(rule.entity, []).append((rule, body))
 
-    for entity, rules in by_entity.items():
-        _write_rules(spec, template, project, entity, rules)
     if by_entity:
-        templates.format_python(project)
-        report = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
-        first = {entity: list(rules) for entity, rules in by_entity.items()}
+        report = _verify_rules(spec, template, project, by_entity, cache_dir)
+        tries: dict[str, list[tuple[RuleSpec, list[str]]]] = {}  # each rule's repaired body, then its first
         if not report.passed:  # one repair attempt per rule, with what the gate said
             failure = _failure_text(report)
             yield Warning("generate", f"the generated rules failed the checks; asking for a repair: {failure[:200]}")
@@ -135,25 +147,15 @@ def codegen_stage(
                     ]
                     answer = yield from ask(generator, "generate", ask_msgs, max_tokens=300)
                     new_body = _rule_body(answer.text)
-                    repaired.append((rule, body if _syntax_problem(new_body, rule.description) else new_body))
+                    chosen = body if _syntax_problem(new_body, rule.description) else new_body
+                    repaired.append((rule, chosen))
+                    tries.setdefault(entity, []).append((rule, [chosen, body]))
                 by_entity[entity] = repaired
-                _write_rules(spec, template, project, entity, repaired)
-            templates.format_python(project)
-            report = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
+            report = _verify_rules(spec, template, project, by_entity, cache_dir)
         if not report.passed and sum(len(r) for r in by_entity.values()) > 1:
             # keep what passes on its own: one bad rule should not cost the others
-            tries = {
-                entity: [
-                    (rule, [body, first_body])
-                    for (rule, body), (_, first_body) in zip(rules, first[entity], strict=True)
-                ]
-                for entity, rules in by_entity.items()
-            }
             by_entity = yield from _keep_passing_rules(spec, template, project, tries, result, cache_dir)
-            for entity in by_entity:
-                _write_rules(spec, template, project, entity, by_entity[entity])
-            templates.format_python(project)
-            report = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
+            report = _verify_rules(spec, template, project, by_entity, cache_dir)
         if not report.passed:
             failure = _failure_text(report)
             for entity, rules in by_entity.items():
@@ -191,9 +193,7 @@ def _keep_passing_rules(
         failure = ""
         for rule, bodies in rules:
             for body in dict.fromkeys(bodies):
-                _write_rules(spec, template, project, entity, [(rule, body)])
-                templates.format_python(project)
-                alone = verify(project, cache_dir=cache_dir, select=RULE_CHECKS)
+                alone = _verify_rules(spec, template, project, {entity: [(rule, body)]}, cache_dir)
                 _write_rules(spec, template, project, entity, [])
                 if alone.passed:
                     kept.setdefault(entity, []).append((rule, body))
