@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from engine import names
+
 _DET = r"(?:(?:a|an|the|one|exactly one|a single|single|each|its|their|some|any|that|this)\s+)?"
 _MANY = r"(?:many|several|multiple|one or more|a list of|lots of|a number of|any number of)"
 # "X <words> Y": X belongs to one Y (the preposition or verb phrase right before Y)
@@ -46,24 +48,14 @@ class Link:
     words: str  # the sentence it was read from
 
 
-def _words(name: str) -> list[str]:
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower().split()
-
-
 def _mention_pattern(name: str) -> str:
-    """``FeatureRequest`` -> feature[ -]?requests?, also 'Category' -> categor(y|ies)."""
-    words = _words(name)
-    last = words[-1]
-    if re.search(r"[^aeiou]y$", last):
-        last_re = re.escape(last[:-1]) + r"(?:y|ies)"
-    elif re.search(r"[^f]fe?$", last):  # shelf -> shelves, knife -> knives
-        last_re = re.escape(re.sub(r"fe?$", "", last)) + r"(?:fe?s?|ves)"
-    elif re.search(r"(s|x|z|ch|sh)$", last):
-        last_re = re.escape(last) + r"(?:es)?"
-    else:
-        last_re = re.escape(last) + r"(?:s|es)?"
-    parts = [re.escape(w) for w in words[:-1]] + [last_re]
-    return r"\b" + r"[\s_-]*".join(parts) + r"\b"
+    """``FeatureRequest`` -> feature[ -]?request or its plural; ``Shelf`` also matches "shelves"."""
+    *head, last = names.snake(name).split("_")
+    forms = {last, names.plural(last)}
+    if re.search(r"[^f]fe?$", last):  # shelf -> shelves, knife -> knives (names.plural keeps "shelfs")
+        forms.add(re.sub(r"fe?$", "ves", last))
+    last_re = "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
+    return r"\b" + r"[\s_-]*".join([*(re.escape(w) for w in head), last_re]) + r"\b"
 
 
 def _sentences(prompt: str) -> list[str]:
@@ -83,7 +75,7 @@ def _sentences(prompt: str) -> list[str]:
 
 def read_links(prompt: str, entities: list[str]) -> list[Link]:
     """The relationships the prompt states between ``entities`` (PascalCase names), first mention first."""
-    patterns = {name: re.compile(_mention_pattern(name)) for name in entities if _words(name)}
+    patterns = {name: re.compile(_mention_pattern(name)) for name in entities if name}
     found: list[Link] = []
     for sentence in _sentences(prompt):
         mentions = _mentions(sentence, patterns)
