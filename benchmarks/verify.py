@@ -22,7 +22,7 @@ from pathlib import Path
 
 from engine.spec import parse_spec
 from engine.templates import TEMPLATES_ROOT, render_project
-from engine.verify import verify
+from engine.gate.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "verify_project"

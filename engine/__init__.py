@@ -14,7 +14,7 @@ from engine.generate import GenerateResult, generate_project
 from engine.pipeline import collect, load_backends, run
 from engine.spec import ProjectSpec, load_spec, parse_spec, spec_json_schema
 from engine.templates import DEFAULT_TEMPLATE, list_templates
-from engine.verify import verify
+from engine.gate.verify import verify
 
 __all__ = [
     "DEFAULT_TEMPLATE",

@@ -149,7 +149,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from engine.verify import verify
+    from engine.gate.verify import verify
 
     project = Path(args.dir)
     if not (project / "codebegen.json").is_file():

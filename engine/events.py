@@ -86,7 +86,7 @@ class Done:
     ok: bool
     out_dir: str | None
     summary: str
-    report: Any = None  # engine.trust_report.TrustReport when the gate ran
+    report: Any = None  # engine.gate.trust_report.TrustReport when the gate ran
     timings: dict[str, float] = field(default_factory=dict)
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from engine import templates
 from engine.errors import VerificationError
 from engine.spec import ProjectSpec
-from engine.trust_report import TrustReport
-from engine.verify import verify
+from engine.gate.trust_report import TrustReport
+from engine.gate.verify import verify
 from engine.workspace import Workspace
 
 DEFAULT_RUNTIME_CACHE = Path.home() / ".cache" / "codebegen" / "runtimes"

@@ -30,7 +30,7 @@ from engine.stages.codegen import codegen_stage
 from engine.stages.docs import docs_stage
 from engine.stages.parse import parse_stage
 from engine.stages.review import review_stage
-from engine.verify import verify
+from engine.gate.verify import verify
 from engine.workspace import Workspace, check_output_dir
 
 ROLES = ("parser", "generator", "reviewer", "docs")

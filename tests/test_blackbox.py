@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.runtime import ensure_runtime
+from engine.gate.runtime import ensure_runtime
 from engine.spec import ProjectSpec, load_spec
 from engine.templates import load_template, render_project
 from tests.contract import exercise

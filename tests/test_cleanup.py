@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.cleanup import clean_spec
+from engine.parsing.cleanup import clean_spec
 from engine.spec import parse_spec
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from engine.grounding import MAX_CANDIDATES, described_entities, entity_candidates, grounded_schema
+from engine.parsing.grounding import MAX_CANDIDATES, described_entities, entity_candidates, grounded_schema
 from engine.stages.parse import DECODING_SCHEMA
 
 

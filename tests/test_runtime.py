@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import RuntimeEnvError
-from engine.runtime import STAMP, ensure_runtime, runtime_key
+from engine.gate.runtime import STAMP, ensure_runtime, runtime_key
 
 TINY = "iniconfig\n"  # one small pure-Python wheel: a real install in a few seconds
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from engine.errors import VerificationError
-from engine.trust_report import JSON_NAME, MARKDOWN_NAME, TrustReport
-from engine.verify import verify
+from engine.gate.trust_report import JSON_NAME, MARKDOWN_NAME, TrustReport
+from engine.gate.verify import verify
 
 FIXTURE = Path(__file__).parent / "fixtures" / "verify_project"
 STATIC = ["spec", "compile", "imports", "lint"]
@@ -93,7 +93,7 @@ def test_a_crashing_step_still_yields_a_report(project: Path, tmp_path: Path, mo
     def explode(gate):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(importlib.import_module("engine.verify"), "_compile", explode)
+    monkeypatch.setattr(importlib.import_module("engine.gate.verify"), "_compile", explode)
     report = verify(project, cache_dir=tmp_path, select=["compile", "imports"])
     assert report.check("compile").status == "fail"
     assert "the gate crashed" in report.check("compile").detail and "disk on fire" in report.check("compile").detail

@@ -29,8 +29,8 @@ from engine.events import Event, FileArtifact, StageFinished, StageStarted, Warn
 from engine.prompts import messages
 from engine.spec import ProjectSpec, RuleSpec
 from engine.stages.asking import ask
-from engine.trust_report import TrustReport
-from engine.verify import verify
+from engine.gate.trust_report import TrustReport
+from engine.gate.verify import verify
 
 RULE_CHECKS = ("compile", "imports", "lint", "pytest")
 

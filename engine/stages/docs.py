@@ -23,7 +23,7 @@ from engine.context import build_context
 from engine.errors import VerificationError
 from engine.events import DocumentArtifact, Event, StageFinished, StageStarted, Warning
 from engine.prompts import messages
-from engine.runtime import ensure_runtime
+from engine.gate.runtime import ensure_runtime
 from engine.spec import ProjectSpec
 from engine.stages.asking import ask
 from engine.templates import Template

@@ -2,7 +2,7 @@
 
 Owns the prompt's admission (empty, too long, nothing to build), the parser role's call under
 a JSON-schema constraint, reading JSON out of the reply, the deterministic clean-up
-(``engine.cleanup``) with a warning event per change, the business rules the prompt states,
+(``engine.parsing.cleanup``) with a warning event per change, the business rules the prompt states,
 and the final validation. It never guesses past what the prompt says: a prompt that yields no
 entity is refused with a message that says what to write.
 """
@@ -16,10 +16,10 @@ from collections.abc import Generator
 from typing import Any
 
 from engine import names
-from engine.cleanup import clean_spec
+from engine.parsing.cleanup import clean_spec
 from engine.errors import ModelError, PromptError, SpecError
 from engine.events import Event, SpecArtifact, StageFinished, StageStarted, Warning
-from engine.grounding import described_entities, entity_candidates, grounded_schema
+from engine.parsing.grounding import described_entities, entity_candidates, grounded_schema
 from engine.prompts import messages
 from engine.spec import FIELD_TYPES, ProjectSpec, parse_spec
 from engine.stages.asking import ask

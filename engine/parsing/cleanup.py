@@ -5,7 +5,7 @@ Owns the step between "JSON that parses" and ``engine.spec.parse_spec``: names n
 implicit columns dropped, ``<entity>_id`` fields turned into relationships, duplicates and
 echo entities merged or dropped, relationships to unknown entities (and self-references the
 prompt never asks for) dropped, the relationships the prompt states in words
-(``engine.links``) added, ``auth``/``owned`` made consistent with each other and with the
+(``engine.parsing.links``) added, ``auth``/``owned`` made consistent with each other and with the
 prompt ("users log in" turns ``auth`` on, "no login needed" off — a small model often gets
 this wrong). Every change
 that loses or invents information is reported as a warning line, never done silently. It does
@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from engine import names
-from engine.links import Link, read_links
+from engine.parsing.links import Link, read_links
 from engine.spec import CLASS_RESERVED, FIELD_TYPES, IMPLICIT_FIELDS, SQL_RESERVED, TEMPLATE_MODULES, _reserved
 
 TYPE_SYNONYMS = {
@@ -154,7 +154,7 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
     spec has no ``auth``, auth is turned on (with a warning naming the words), and when it says
     there is no login ("No login needed.") auth and ownership are turned off; and a relationship
     of an entity to itself is dropped unless the prompt has words for one (``SELF_CUES``); the
-    relationships the prompt states in words (``engine.links``) are added, and win over the
+    relationships the prompt states in words (``engine.parsing.links``) are added, and win over the
     model's where the two disagree about the same pair.
     """
     warnings: list[str] = []

@@ -3,7 +3,7 @@
 Owns starting a command with its output going to a file (no pipe to fill up, nothing lost
 when it is killed), waiting for it with a deadline, stopping it together with everything it
 started, and reading that output back bounded in size. It knows nothing about what the
-commands are; ``engine.verify`` decides that.
+commands are; ``engine.gate.verify`` decides that.
 """
 
 from __future__ import annotations

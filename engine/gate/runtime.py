@@ -12,7 +12,7 @@ renamed into place. Because of the rename, callers run tools as ``python -m tool
 scripts' shebangs point at the temporary path.
 
 It does not decide what goes into an environment (the template's rendered requirements file
-does) nor run anything in it (``engine.verify`` does).
+does) nor run anything in it (``engine.gate.verify`` does).
 """
 
 from __future__ import annotations

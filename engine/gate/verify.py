@@ -4,10 +4,10 @@ Owns running the checks and turning each into a ``Check`` of a ``TrustReport``:
 
     spec               codebegen.json is a valid ProjectSpec
     compile            every .py file compiles
-    imports            every project-internal import resolves (static, engine.project_imports)
+    imports            every project-internal import resolves (static, engine.gate.project_imports)
     ruff check         lint, with the ruff of codebegen's own environment
     ruff format        formatting
-    runtime            the runtime environment (engine.runtime) is built or reused
+    runtime            the runtime environment (engine.gate.runtime) is built or reused
     pytest             the project's own tests, on the manifest's database (SQLite)
     pytest on postgresql               ... on a fresh database of the given server
     migrations / migrations check      on an empty database (and on PostgreSQL)
@@ -17,8 +17,8 @@ What a template needs comes from its manifest's ``verify`` section only. The gat
 touches the project directory: it copies the project into a scratch folder and runs there, so
 no SQLite file, ``__pycache__`` or tool cache is left behind; each step gets its own scratch
 ``{workdir}``. Each subprocess runs in its own process group under a time limit and is killed
-with its children when it runs over (``engine.process_group``; the boot check waits with
-``engine.health_probe``). Independent subprocess checks run ``workers`` at a time. A step that crashes becomes a failed check; the report is
+with its children when it runs over (``engine.gate.process_group``; the boot check waits with
+``engine.gate.health_probe``). Independent subprocess checks run ``workers`` at a time. A step that crashes becomes a failed check; the report is
 always produced. Children get a small, explicit environment (PATH, HOME and locale are passed
 through, nothing else), so a DATABASE_URL of the caller's shell cannot leak into a check.
 
@@ -42,15 +42,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine import output_excerpt, process_group
+from engine.gate import output_excerpt, process_group
 from engine.errors import EngineError, SpecError, VerificationError
-from engine.health_probe import await_health
-from engine.project_imports import check_imports, is_skipped, python_files
-from engine.runtime import RuntimeEnv, ensure_runtime
-from engine.scratch_database import scratch_database, server_label
+from engine.gate.health_probe import await_health
+from engine.gate.project_imports import check_imports, is_skipped, python_files
+from engine.gate.runtime import RuntimeEnv, ensure_runtime
+from engine.gate.scratch_database import scratch_database, server_label
 from engine.spec import load_spec
 from engine.templates import TEMPLATES_ROOT, VerifySettings, codebegen_version, load_template
-from engine.trust_report import JSON_NAME, MARKDOWN_NAME, Check, TrustReport
+from engine.gate.trust_report import JSON_NAME, MARKDOWN_NAME, Check, TrustReport
 
 GROUPS = ("spec", "compile", "imports", "lint", "pytest", "migrations", "boot")
 _RUNTIME_GROUPS = {"pytest", "migrations", "boot"}

@@ -15,7 +15,7 @@ import copy
 import re
 from typing import Any
 
-from engine.cleanup import singular, to_entity
+from engine.parsing.cleanup import singular, to_entity
 
 MAX_WORDS = 3  # "feature request", "order line item"; longer runs are phrases, not names
 MAX_CANDIDATES = 1500  # a 4000-character prompt yields about this many; the grammar stays fast

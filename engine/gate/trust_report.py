@@ -3,7 +3,7 @@
 Owns the ``Check`` and ``TrustReport`` dataclasses and their three faces: a dict/JSON form
 (``trust_report.json``, stable keys for scripts and the studio), a one-line-per-check summary
 for terminals, and Markdown (``TRUST_REPORT.md``, which travels with the project). It does not
-run anything; ``engine.verify`` fills it in.
+run anything; ``engine.gate.verify`` fills it in.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Owns one loop: poll ``GET url`` on loopback until the server answers, the process dies, or
 the deadline passes, and judge the first answer (200 with the JSON body ``{"status": "ok"}`` is
 healthy; anything else is not, at once — a server that answers 500 will not get better). It
-never goes through a proxy. Starting and stopping the server is ``engine.process_group``'s job.
+never goes through a proxy. Starting and stopping the server is ``engine.gate.process_group``'s job.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ kind)`` triples, each with the words it was read from. It only relates entities 
 already named (it never adds a table), and it reads ordinary English: a determiner-led
 preposition after one entity and before another ("for a", "of the", "per", "given by one"),
 a verb of having between two ("customers place orders"), and the explicit words for
-many-to-many and one-to-one. The clean-up (``engine.cleanup``) merges what it reads with
+many-to-many and one-to-one. The clean-up (``engine.parsing.cleanup``) merges what it reads with
 the model's own relationships; a 135M parser loses track of relationships, which come last
 in its JSON, far more often than of entities.
 """
