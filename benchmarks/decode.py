@@ -29,7 +29,7 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore")
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "bench" / "dev_specs.jsonl"
+DEV = Path(__file__).resolve().parents[1] / "bench" / "dev_specs.jsonl"
 PROMPT = [{"role": "user", "content": "Describe a REST API for a lending library with books, members and loans."}]
 SYSTEM = "Turn the description into a JSON project spec: name, auth, entities with fields, relationships."
 

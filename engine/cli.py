@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_spec)
 
     p = sub.add_parser("eval", help="score the parse stage on a gold set")
-    p.add_argument("--set", required=True, dest="gold", help="a JSONL gold set like shared/bench/dev_specs.jsonl")
+    p.add_argument("--set", required=True, dest="gold", help="a JSONL gold set like bench/dev_specs.jsonl")
     p.add_argument("--json", action="store_true", help="end with one JSON object of the metrics")
     p.add_argument("--profile", default="default")
     p.add_argument("--bare", action="store_true", help="the parser without its adapter (the before of before/after)")

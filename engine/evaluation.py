@@ -1,6 +1,6 @@
 """Scoring the parse stage against a gold set (``codebegen eval``).
 
-Owns the metrics of ``shared/bench/score_specs.py`` — entity, field and relationship
+Owns the metrics of ``bench/score_specs.py`` — entity, field and relationship
 precision/recall/F1, type accuracy, auth accuracy and the combined score — computed the same
 way (the suite checks the two agree on the same predictions), and running the parse stage
 over a gold set. It does not train anything and never changes a gold file.

@@ -1,4 +1,4 @@
-"""The public dev set (shared/bench/dev_specs.jsonl) as ProjectSpecs, for tests and benchmarks.
+"""The public dev set (bench/dev_specs.jsonl, vendored in the repository) as ProjectSpecs, for tests and benchmarks.
 
 Gold entries list entities, field types, relationships and auth. To make them full specs this
 invents what the gold leaves out, the same way every time: enum values from the field name,
@@ -9,7 +9,6 @@ It is a yardstick for generation, never training data.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,8 @@ from engine.spec import IMPLICIT_FIELDS, ProjectSpec, parse_spec
 REPO = Path(__file__).resolve().parents[1]
 
 
-def shared_dir() -> Path:
-    return Path(os.environ.get("CODEBEGEN_SHARED", REPO.parent / "shared"))
-
-
-DEV_SET = shared_dir() / "bench" / "dev_specs.jsonl"
+BENCH = REPO / "bench"
+DEV_SET = BENCH / "dev_specs.jsonl"
 
 _ENUM_VALUES = {
     "status": ["pending", "active", "done"],

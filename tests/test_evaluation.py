@@ -1,4 +1,4 @@
-"""codebegen's metrics agree with the reference scorer (shared/bench/score_specs.py)."""
+"""codebegen's metrics agree with the reference scorer (bench/score_specs.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from engine.evaluation import load_gold, metrics
-from tests.devset import DEV_SET, dev_specs, shared_dir
+from tests.devset import BENCH, DEV_SET, dev_specs
 
 
 def reference(gold: Path, predictions: dict[str, dict | None], tmp_path: Path) -> dict:
@@ -18,7 +18,7 @@ def reference(gold: Path, predictions: dict[str, dict | None], tmp_path: Path) -
         for case_id, spec in predictions.items():
             row = {"id": case_id, "spec": spec} if spec is not None else {"id": case_id, "error": "failed"}
             out.write(json.dumps(row) + "\n")
-    scorer = shared_dir() / "bench" / "score_specs.py"
+    scorer = BENCH / "score_specs.py"
     proc = subprocess.run(
         [sys.executable, str(scorer), str(gold), str(pred_file), "--json"], capture_output=True, text=True
     )

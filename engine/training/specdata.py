@@ -30,7 +30,7 @@ class Example:
     spec: dict[str, Any]  # ProjectSpec JSON in DECODING_SCHEMA's shape and key order
 
     def gold_row(self, id_: str) -> dict[str, Any]:
-        """The row shape of shared/bench/dev_specs.jsonl, for ``codebegen eval --set``."""
+        """The row shape of bench/dev_specs.jsonl, for ``codebegen eval --set``."""
         return {
             "id": id_,
             "prompt": self.prompt,

@@ -3,7 +3,7 @@
 Owns the hand-written catalogue the spec generator (``engine.training.specdata``) draws from and
 the rules that turn a compact field token into a name, a type and enum values. It was written
 from general knowledge of what people build backends for, never from the dev set
-(``shared/bench/dev_specs.jsonl`` is the yardstick and stays unseen by training).
+(``bench/dev_specs.jsonl`` is the yardstick and stays unseen by training).
 
 A domain line reads ``key: Title | Entity(field, field:type, field=a/b/c, ...) ... | links``:
 ``field:type`` gives a type, ``field=a/b/c`` an enum with its values, a trailing ``!`` marks a
