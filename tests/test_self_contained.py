@@ -33,9 +33,9 @@ def tracked_files() -> list[Path]:
 def escapes_in(path: Path, text: str) -> list[str]:
     """The ways ``text`` (the content of ``path`` inside the repo) reads outside the repository."""
     found = [m.group(0) for pattern in ESCAPES for m in pattern.finditer(text)]
-    depth = len(path.relative_to(REPO).parts) - 1  # parents[depth - 1] is the repository root
+    depth = len(path.relative_to(REPO).parts) - 1  # parents[depth] is the repository root
     for m in PARENTS.finditer(text):
-        if int(m.group(1)) >= depth:
+        if int(m.group(1)) > depth:
             found.append(m.group(0))
     return found
 
