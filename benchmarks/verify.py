@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from engine.gate.verify import verify
 from engine.spec import parse_spec
 from engine.templates import TEMPLATES_ROOT, render_project
-from engine.gate.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "verify_project"

@@ -10,11 +10,11 @@ engine never imports them)::
 
 from engine.errors import EngineError
 from engine.events import STAGES, Done, Event
+from engine.gate.verify import verify
 from engine.generate import GenerateResult, generate_project
 from engine.pipeline import collect, load_backends, run
 from engine.spec import ProjectSpec, load_spec, parse_spec, spec_json_schema
 from engine.templates import DEFAULT_TEMPLATE, list_templates
-from engine.gate.verify import verify
 
 __all__ = [
     "DEFAULT_TEMPLATE",

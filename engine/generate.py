@@ -15,9 +15,9 @@ from pathlib import Path
 
 from engine import templates
 from engine.errors import VerificationError
-from engine.spec import ProjectSpec
 from engine.gate.trust_report import TrustReport
 from engine.gate.verify import verify
+from engine.spec import ProjectSpec
 from engine.workspace import Workspace
 
 DEFAULT_RUNTIME_CACHE = Path.home() / ".cache" / "codebegen" / "runtimes"

@@ -42,15 +42,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.gate import output_excerpt, process_group
 from engine.errors import EngineError, SpecError, VerificationError
+from engine.gate import output_excerpt, process_group
 from engine.gate.health_probe import await_health
 from engine.gate.project_imports import check_imports, is_skipped, python_files
 from engine.gate.runtime import RuntimeEnv, ensure_runtime
 from engine.gate.scratch_database import scratch_database, server_label
+from engine.gate.trust_report import JSON_NAME, MARKDOWN_NAME, Check, TrustReport
 from engine.spec import load_spec
 from engine.templates import TEMPLATES_ROOT, VerifySettings, codebegen_version, load_template
-from engine.gate.trust_report import JSON_NAME, MARKDOWN_NAME, Check, TrustReport
 
 GROUPS = ("spec", "compile", "imports", "lint", "pytest", "migrations", "boot")
 _RUNTIME_GROUPS = {"pytest", "migrations", "boot"}

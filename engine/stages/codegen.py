@@ -26,11 +26,11 @@ from typing import Any
 from engine import names, templates
 from engine.context import RuleCode
 from engine.events import Event, FileArtifact, StageFinished, StageStarted, Warning
+from engine.gate.trust_report import TrustReport
+from engine.gate.verify import verify
 from engine.prompts import messages
 from engine.spec import ProjectSpec, RuleSpec
 from engine.stages.asking import ask
-from engine.gate.trust_report import TrustReport
-from engine.gate.verify import verify
 
 RULE_CHECKS = ("compile", "imports", "lint", "pytest")
 

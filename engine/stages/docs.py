@@ -22,8 +22,8 @@ from typing import Any
 from engine.context import build_context
 from engine.errors import VerificationError
 from engine.events import DocumentArtifact, Event, StageFinished, StageStarted, Warning
-from engine.prompts import messages
 from engine.gate.runtime import ensure_runtime
+from engine.prompts import messages
 from engine.spec import ProjectSpec
 from engine.stages.asking import ask
 from engine.templates import Template

@@ -16,9 +16,9 @@ from collections.abc import Generator
 from typing import Any
 
 from engine import names
-from engine.parsing.cleanup import clean_spec
 from engine.errors import ModelError, PromptError, SpecError
 from engine.events import Event, SpecArtifact, StageFinished, StageStarted, Warning
+from engine.parsing.cleanup import clean_spec
 from engine.parsing.grounding import described_entities, entity_candidates, grounded_schema
 from engine.prompts import messages
 from engine.spec import FIELD_TYPES, ProjectSpec, parse_spec
