@@ -20,7 +20,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where = p.add_mutually_exclusive_group()
     where.add_argument("--git", metavar="REMOTE", help="a git remote: a path, an ssh or an https URL")
     where.add_argument("--github", metavar="OWNER/REPO", help="a GitHub repository (created if it does not exist)")
-    p.add_argument("--branch", default=DEFAULT_BRANCH, help=f"the branch codebegen commits to (default {DEFAULT_BRANCH})")
+    p.add_argument(
+        "--branch", default=DEFAULT_BRANCH, help=f"the branch codebegen commits to (default {DEFAULT_BRANCH})"
+    )
     p.add_argument("--github-token", help="a GitHub token with the repo scope (default: $GITHUB_TOKEN)")
     p.add_argument("--github-api-url", help=f"the GitHub API (default: $CODEBEGEN_GITHUB_API_URL or {DEFAULT_API_URL})")
     p.add_argument("--public", action="store_true", help="with --github: a repository created now is public")

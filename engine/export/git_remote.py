@@ -81,7 +81,9 @@ def read_verified_project(project_dir: Path) -> tuple[dict[str, Any], TrustRepor
     """The project's spec and trust report; ExportError unless the report says it passed."""
     spec_path, report_path = project_dir / "codebegen.json", project_dir / JSON_NAME
     if not spec_path.is_file():
-        raise ExportError(f"{project_dir} is not a codebegen project (no codebegen.json)", hint="point at a generated project")
+        raise ExportError(
+            f"{project_dir} is not a codebegen project (no codebegen.json)", hint="point at a generated project"
+        )
     if not report_path.is_file():
         raise ExportError(
             f"{project_dir} has no {JSON_NAME}: only a verified project is exported",
@@ -120,7 +122,11 @@ class Git:
         self.env = env
 
     def __call__(
-        self, *args: str, input: str | bytes | None = None, env: Mapping[str, str] | None = None, ok: Sequence[int] = (0,)
+        self,
+        *args: str,
+        input: str | bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        ok: Sequence[int] = (0,),
     ) -> subprocess.CompletedProcess[str]:
         data = input.encode() if isinstance(input, str) else input
         try:

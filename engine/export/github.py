@@ -67,8 +67,14 @@ def api_error(what: str, status: int, data: Any, headers: Mapping[str, Any] | No
     details = [str(e.get("message") or e.get("code")) for e in data.get("errors") or [] if isinstance(e, dict)]
     said = "; ".join(x for x in [text, *details] if x) or "no message"
     lower = {str(k).lower(): v for k, v in (headers or {}).items()}
-    if status == 429 or (status == 403 and (str(lower.get("x-ratelimit-remaining")) == "0" or "rate limit" in said.lower())):
-        return GitHubError(f"GitHub's API rate limit is exhausted while {what} ({status}: {said})", status=status, hint=_reset_text(lower))
+    if status == 429 or (
+        status == 403 and (str(lower.get("x-ratelimit-remaining")) == "0" or "rate limit" in said.lower())
+    ):
+        return GitHubError(
+            f"GitHub's API rate limit is exhausted while {what} ({status}: {said})",
+            status=status,
+            hint=_reset_text(lower),
+        )
     if status == 401:
         return GitHubError(
             f"GitHub refused the token while {what} (401: {said})", status=status,

@@ -61,7 +61,18 @@ def test_secrets_databases_venvs_caches_and_the_users_git_stay_behind(make_proje
         (project / path).parent.mkdir(parents=True, exist_ok=True)
         (project / path).write_text("not for the remote\n")
     git(project, "init", "-q", "-b", "mine")
-    git(project, "-c", "user.name=u", "-c", "user.email=u@x", "commit", "-q", "--allow-empty", "-m", "the user's own repo")
+    git(
+        project,
+        "-c",
+        "user.name=u",
+        "-c",
+        "user.email=u@x",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "the user's own repo",
+    )
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (project / ".git").rglob("*") if p.is_file()}
 
     export_project(project, str(bare_remote))
@@ -125,7 +136,9 @@ def test_two_later_versions_are_linear_commits_keeping_hand_edits(make_project, 
     assert git(bare_remote, "rev-list", "--count", "refs/codebegen/codebegen") == "3"
 
 
-def test_a_conflicting_remote_change_is_reported_and_nothing_is_pushed_or_lost(make_project, bare_remote, user_clone) -> None:
+def test_a_conflicting_remote_change_is_reported_and_nothing_is_pushed_or_lost(
+    make_project, bare_remote, user_clone
+) -> None:
     export_project(make_project(), str(bare_remote))
     clone = user_clone(bare_remote)
     router = clone / "app" / "api" / "main.py"  # the new version adds its Member router on the same line
