@@ -52,6 +52,8 @@ def test_first_version_is_one_commit_with_the_spec_and_the_trust_report(make_pro
     files = remote_files(bare_remote)
     assert {"codebegen.json", "trust_report.json", "TRUST_REPORT.md", "app/main.py", ".gitignore"} <= files
     assert git(bare_remote, "rev-parse", "refs/codebegen/codebegen") == result.pristine
+    workflow = git(bare_remote, "show", "codebegen:.github/workflows/ci.yml")
+    assert "push:" in workflow and "run: pytest" in workflow  # the project's own tests run on every push
 
 
 def test_secrets_databases_venvs_caches_and_the_users_git_stay_behind(make_project, bare_remote) -> None:

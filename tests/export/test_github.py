@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import GitHubError
-from engine.export import message
+from engine.errors import ExportError, GitHubError
+from engine.export import export_project, message
 from engine.export.github import export_to_github
 from engine.gate.trust_report import Check
 from tests.export.conftest import git, passing_report, spec_with
@@ -150,3 +150,23 @@ def test_the_cli_reads_the_token_and_prints_the_pull_request(make_project, githu
         errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("codebegen: error:")]
         assert len(errors) == 1 and needle in errors[0], proc.stderr
         assert "ghp_wrong" not in proc.stderr
+
+
+def test_the_push_goes_over_http_with_the_token_as_a_header_only(make_project, github, tmp_path) -> None:
+    from tests.export.git_http_server import serve_git
+
+    repo = github.add_repo("octocat/over-http")
+    server, base, seen = serve_git(github.root, TOKEN)
+    try:
+        repo["clone_url"] = f"{base}/{Path(repo['clone_url']).name}"  # as GitHub's https://github.com/o/r.git
+        done = push(make_project(), github, repo="octocat/over-http")
+        assert done.export.pushed and done.pull_request_number == 1
+        assert seen and all(header.startswith("Basic ") for header in seen)
+        assert TOKEN not in done.export.remote and TOKEN not in done.export.message
+
+        with pytest.raises(ExportError, match="git ls-remote failed"):  # the same push without the header
+            export_project(make_project(spec_with(description="changed")), repo["clone_url"])
+    finally:
+        server.shutdown()
+    bare = tmp_path / "github" / "octocat__over-http.git"
+    assert git(bare, "rev-list", "--count", "codebegen") == "2"  # the README commit and version 1
