@@ -207,6 +207,17 @@ def _remote_refs(git: Git, remote: str, *patterns: str) -> tuple[dict[str, str],
     return refs, head
 
 
+def _refuse_conflicts(conflicts: list[str], branch: str, shown: str) -> None:
+    if conflicts:
+        branch = branch.removeprefix("refs/heads/")
+        raise ExportConflict(
+            f"the new version conflicts with changes made on {branch} of {shown} in: {', '.join(conflicts)}; "
+            "nothing was pushed",
+            files=conflicts,
+            hint=f"merge or revert those edits on {branch}, then export again",
+        )
+
+
 def export_project(
     project_dir: Path | str,
     remote: str,
@@ -278,7 +289,13 @@ def export_project(
                 # An empty remote: start the base branch so a pull request has something to target.
                 parent = git.commit(_EMPTY_TREE, "Initialize the repository\n")
                 push.append(f"{parent}:refs/heads/{base_branch}")
-            tree = git.overlay(git.tree_of(parent), new_tree) if parent else new_tree
+            if parent and previous and git.show(parent, "codebegen.json") is not None:
+                # The branch is gone but an earlier export was merged into the base (GitHub deletes a
+                # merged PR's branch): merge on the previous version, keeping edits made there since.
+                tree, conflicts = git.merge(previous, git.tree_of(parent), pristine)
+                _refuse_conflicts(conflicts, base_ref or "", shown)
+            else:
+                tree = git.overlay(git.tree_of(parent), new_tree) if parent else new_tree
             commit = git.commit(tree, message, *([parent] if parent else []))
         else:
             tip_message = git.text("log", "-1", "--format=%B", tip)
@@ -288,13 +305,7 @@ def export_project(
                 tree, conflicts = git.overlay(git.tree_of(tip), new_tree), []
             else:
                 tree, conflicts = git.merge(previous, git.tree_of(tip), pristine)
-            if conflicts:
-                raise ExportConflict(
-                    f"the new version conflicts with changes made on {branch} of {shown} in: {', '.join(conflicts)}; "
-                    "nothing was pushed",
-                    files=conflicts,
-                    hint=f"merge or revert those edits on {branch}, then export again",
-                )
+            _refuse_conflicts(conflicts, branch, shown)
             if tree == git.tree_of(tip):
                 notes.append(f"{branch} already holds these changes: only the pristine version moved")
                 commit = tip

@@ -221,3 +221,20 @@ def test_the_cli_pushes_and_answers_bad_input_with_one_line(make_project, bare_r
         assert proc.returncode == 1
         errors = [ln for ln in proc.stderr.splitlines() if ln.startswith("codebegen: error:")]
         assert len(errors) == 1 and needle in errors[0], proc.stderr
+
+
+def test_after_the_branch_was_merged_and_deleted_the_next_version_keeps_the_edits_on_main(
+    make_project, bare_remote, user_clone
+) -> None:
+    export_project(make_project(), str(bare_remote))
+    git(bare_remote, "branch", "main", "codebegen")  # the pull request merged (fast-forward) ...
+    git(bare_remote, "branch", "-D", "codebegen")  # ... and its branch deleted, as GitHub can do
+    clone = user_clone(bare_remote, "main")
+    hand_edit(clone, "app/api/routes/book.py", "\n# edited on main after the merge\n", "edit on main")
+
+    v2 = export_project(make_project(spec_with(entities=[MEMBER])), str(bare_remote))
+
+    assert v2.version == 2
+    assert git(bare_remote, "rev-parse", "codebegen^") == git(bare_remote, "rev-parse", "main")
+    assert "edited on main after the merge" in git(bare_remote, "show", "codebegen:app/api/routes/book.py")
+    assert "app/api/routes/member.py" in remote_files(bare_remote)
