@@ -170,3 +170,12 @@ def test_the_push_goes_over_http_with_the_token_as_a_header_only(make_project, g
         server.shutdown()
     bare = tmp_path / "github" / "octocat__over-http.git"
     assert git(bare, "rev-list", "--count", "codebegen") == "2"  # the README commit and version 1
+
+
+def test_an_empty_existing_repository_gets_its_default_branch_started(make_project, github) -> None:
+    github.add_repo("octocat/empty", init=False)  # created on github.com without a README
+    done = push(make_project(), github, repo="octocat/empty")
+    bare = github.bare("octocat/empty")
+    assert git(bare, "log", "--format=%s", "main") == "Initialize the repository"
+    assert git(bare, "rev-parse", "codebegen^") == git(bare, "rev-parse", "main")
+    assert done.pull_request_number == 1
