@@ -71,3 +71,17 @@ def test_push_to_github_shows_the_pull_request_link(studio, make_project, tmp_pa
     assert "Pull request: [octocat/library#1](https://github.com/octocat/library/pull/1)" in shown
     assert "| info | ruff | app/main.py:1 | fine |" in fake.pulls["octocat/library"][0]["body"]
     assert studio.history.exports("alice", run_id)[0]["pr_state"] == "open"
+
+
+def test_the_served_studio_pushes_through_its_api(served, make_project, bare_remote) -> None:  # noqa: F811
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    ctx = served.app.studio
+    run_id = verified_run(ctx, make_project(), user=served.settings.local_user)
+    client = Client(served.url, verbose=False)
+    client.predict(api_name="/list_runs")  # the History page's list: the run becomes a choice of the picker
+    shown = client.predict(run_id, str(bare_remote), "", "", "codebegen", api_name="/push_to_git")
+    assert "**Pushed version 1**" in shown and git(bare_remote, "rev-parse", "codebegen")[:12] in shown
+    with pytest.raises(AppError, match="No run is selected"):
+        client.predict(None, str(bare_remote), "", "", "codebegen", api_name="/push_to_git")
