@@ -114,6 +114,7 @@ class Git:
         settings = {
             "user.name": author[0], "user.email": author[1], "core.hooksPath": os.devnull,
             "core.autocrlf": "false", "commit.gpgSign": "false", "init.defaultBranch": "main",
+            "core.excludesFile": os.devnull,  # what is pushed must not depend on the user's global ignores
             **(config or {}),
         }  # fmt: skip
         env["GIT_CONFIG_COUNT"] = str(len(settings))

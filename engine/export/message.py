@@ -18,6 +18,7 @@ from engine.gate.trust_report import TrustReport
 
 TRAILER_VERSION = "Codebegen-Version"
 TRAILER_RUN = "Codebegen-Run"
+MAX_BODY_CHARS = 60_000
 # The marker the webhook reads back from a pull request's body (and nothing else of it).
 MARKER = re.compile(r"<!--\s*codebegen:\s*run=(?P<run>[A-Za-z0-9_.-]*)\s+version=(?P<version>\d+)\s*-->")
 
@@ -147,8 +148,11 @@ def pull_request_body(
         out.append("The project carries no review findings (it was generated without the review stage).")
     else:
         out += _findings_markdown(list(findings))
-    out += ["", f"<!-- codebegen: run={run_id or ''} version={version} -->"]
-    return "\n".join(out) + "\n"
+    marker = f"<!-- codebegen: run={run_id or ''} version={version} -->"
+    text = "\n".join(out)
+    if len(text) > MAX_BODY_CHARS:  # GitHub refuses a body over 65,536 characters
+        text = text[: MAX_BODY_CHARS - 200] + "\n\n…(cut: see TRUST_REPORT.md in the branch for the whole report)"
+    return f"{text}\n\n{marker}\n"
 
 
 def read_marker(body: str | None) -> tuple[str | None, int | None]:

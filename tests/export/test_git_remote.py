@@ -238,3 +238,20 @@ def test_after_the_branch_was_merged_and_deleted_the_next_version_keeps_the_edit
     assert git(bare_remote, "rev-parse", "codebegen^") == git(bare_remote, "rev-parse", "main")
     assert "edited on main after the merge" in git(bare_remote, "show", "codebegen:app/api/routes/book.py")
     assert "app/api/routes/member.py" in remote_files(bare_remote)
+
+
+def test_a_branch_codebegen_never_exported_to_gets_the_project_laid_over_it(
+    make_project, bare_remote, tmp_path
+) -> None:
+    seed = tmp_path / "seed"
+    subprocess.run(["git", "init", "-q", "-b", "codebegen", str(seed)], check=True)
+    (seed / "OWN.txt").write_text("mine\n")
+    git(seed, "add", "-A")
+    git(seed, "-c", "user.name=u", "-c", "user.email=u@x", "commit", "-q", "-m", "a branch of my own")
+    git(seed, "push", "-q", str(bare_remote), "codebegen")
+
+    result = export_project(make_project(), str(bare_remote))
+
+    assert result.version == 1 and any("no earlier export" in n for n in result.notes)
+    assert git(bare_remote, "log", "--format=%s", "codebegen").splitlines()[1] == "a branch of my own"
+    assert {"OWN.txt", "codebegen.json"} <= remote_files(bare_remote)

@@ -41,3 +41,11 @@ def test_the_commit_message_and_the_pull_request_body_name_the_version_and_the_r
     assert message.read_marker(body) == ("r1", 2)
     assert message.read_marker("a body someone wrote") == (None, None)
     assert message.read_marker(message.pull_request_body(SPEC, report, version=1, changes=[])) == (None, 1)
+
+
+def test_a_huge_body_is_cut_below_githubs_limit_and_keeps_its_marker() -> None:
+    findings = [{"severity": "info", "source": "ruff", "file": "x.py", "line": 1, "message": "y" * 5000}] * 30
+    body = message.pull_request_body(
+        SPEC, passing_report("library"), version=3, changes=[], run_id="r", findings=findings
+    )
+    assert len(body) < 65_536 and "(cut:" in body and message.read_marker(body) == ("r", 3)
