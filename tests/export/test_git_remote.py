@@ -205,6 +205,7 @@ def codebegen(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_the_cli_pushes_and_answers_bad_input_with_one_line(make_project, bare_remote, tmp_path) -> None:
     project = make_project()
     done = codebegen("export", str(project), "--git", str(bare_remote), "--branch", "generated")

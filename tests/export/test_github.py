@@ -136,6 +136,7 @@ def codebegen(*args: str, token: str | None = TOKEN) -> subprocess.CompletedProc
     )
 
 
+@pytest.mark.slow
 def test_the_cli_reads_the_token_and_prints_the_pull_request(make_project, github) -> None:
     project = make_project()
     args = ("export", str(project), "--github", "octocat/library", "--github-api-url", github.url)
