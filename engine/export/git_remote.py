@@ -130,6 +130,7 @@ class Git:
         ok: Sequence[int] = (0,),
     ) -> subprocess.CompletedProcess[str]:
         data = input.encode() if isinstance(input, str) else input
+        name = next((a for i, a in enumerate(args) if not a.startswith("-") and args[i - 1 : i] != ("-C",)), "")
         try:
             proc = subprocess.run(
                 ["git", *args], input=data, capture_output=True, env={**self.env, **(env or {})},
@@ -138,13 +139,13 @@ class Git:
         except FileNotFoundError as exc:
             raise ExportError("git is not installed", hint="install git (apt-get install git)") from exc
         except subprocess.TimeoutExpired as exc:
-            raise ExportError(f"git {args[0]} took longer than {GIT_TIMEOUT_S} s", hint="check the remote") from exc
+            raise ExportError(f"git {name} took longer than {GIT_TIMEOUT_S} s", hint="check the remote") from exc
         out = subprocess.CompletedProcess(
             proc.args, proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace")
         )
         if proc.returncode not in ok:
             lines = [ln for ln in (out.stderr or out.stdout).strip().splitlines() if ln.strip()]
-            raise ExportError(f"git {args[0]} failed: {redact(' / '.join(lines[-3:]) or f'exit {proc.returncode}')}")
+            raise ExportError(f"git {name} failed: {redact(' / '.join(lines[-3:]) or f'exit {proc.returncode}')}")
         return out
 
     def text(self, *args: str, **kw: Any) -> str:
@@ -275,7 +276,7 @@ def export_project(
         message = msg.commit_message(spec, report, version=version, changes=changes, run_id=run_id)
         notes: list[str] = []
 
-        if previous is not None and git.tree_of(previous) == new_tree:
+        if previous is not None and tip is not None and git.tree_of(previous) == new_tree:
             return ExportResult(
                 shown, branch, version - 1, tip or previous, previous, pushed=False, merged_edits=False,
                 message=message, notes=["this version is already on the branch: nothing to push"],
@@ -299,12 +300,11 @@ def export_project(
                 tree = git.overlay(git.tree_of(parent), new_tree) if parent else new_tree
             commit = git.commit(tree, message, *([parent] if parent else []))
         else:
-            tip_message = git.text("log", "-1", "--format=%B", tip)
-            merged_edits = f"{msg.TRAILER_VERSION}:" not in tip_message
             if previous is None:
                 notes.append(f"{branch} has no earlier export of this project: its files were laid over the branch")
                 tree, conflicts = git.overlay(git.tree_of(tip), new_tree), []
             else:
+                merged_edits = f"{msg.TRAILER_VERSION}:" not in git.text("log", "-1", "--format=%B", tip)
                 tree, conflicts = git.merge(previous, git.tree_of(tip), pristine)
             _refuse_conflicts(conflicts, branch, shown)
             if tree == git.tree_of(tip):

@@ -256,3 +256,11 @@ def test_a_branch_codebegen_never_exported_to_gets_the_project_laid_over_it(
     assert result.version == 1 and any("no earlier export" in n for n in result.notes)
     assert git(bare_remote, "log", "--format=%s", "codebegen").splitlines()[1] == "a branch of my own"
     assert {"OWN.txt", "codebegen.json"} <= remote_files(bare_remote)
+
+
+def test_a_deleted_branch_is_made_again_even_for_the_same_version(make_project, bare_remote) -> None:
+    project = make_project()
+    export_project(project, str(bare_remote))
+    git(bare_remote, "branch", "-D", "codebegen")
+    again = export_project(project, str(bare_remote))
+    assert again.pushed and git(bare_remote, "rev-parse", "codebegen") == again.commit
