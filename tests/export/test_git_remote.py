@@ -104,6 +104,7 @@ def test_only_a_verified_project_is_exported(case, make_project, bare_remote) ->
 
 
 def test_two_later_versions_are_linear_commits_keeping_hand_edits(make_project, bare_remote, user_clone) -> None:
+    git(bare_remote, "config", "receive.denyNonFastForwards", "true")  # a forced update would be refused
     v1 = export_project(make_project(), str(bare_remote))
     clone = user_clone(bare_remote)
     hand_edit(clone, "app/api/routes/book.py", "\n# reviewed by hand: keep the list endpoint paged\n", "note on books")
