@@ -1,6 +1,6 @@
 """The ``codebegen`` command (CONTRACT §1). The one place an EngineError becomes a line + exit code.
 
-It reads the environment (CODEBEGEN_HOME, CODEBEGEN_POSTGRES_URL) and passes plain values to
+It reads the environment (CODEBEGEN_HOME, CODEBEGEN_POSTGRES_URL, GITHUB_TOKEN, CODEBEGEN_GITHUB_API_URL) and passes plain values to
 the engine, which reads none itself.
 """
 
@@ -168,6 +168,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from engine.export.command import run
+
+    args.github_token = args.github_token or os.environ.get("GITHUB_TOKEN")
+    args.github_api_url = args.github_api_url or os.environ.get("CODEBEGEN_GITHUB_API_URL")
+    return run(args)
+
+
 def cmd_studio(args: argparse.Namespace) -> int:
     from studio.app import launch
 
@@ -218,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(p)
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("export", help="push a verified project to a branch of a git remote or GitHub")
+    from engine.export.command import add_arguments as export_arguments
+
+    export_arguments(p)
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("studio", help="serve the studio")
     p.add_argument("--host", default="127.0.0.1")

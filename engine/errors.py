@@ -7,7 +7,10 @@
      ├── RuntimeEnvError    the verification runtime environment could not be built
      ├── VerificationError  a generated project failed the gate; .report holds the trust report
      ├── ModelError         missing weights or adapter, a server that does not answer, out of memory
-     └── PromptError        a prompt with nothing to build (empty, too long, not a backend)
+     ├── PromptError        a prompt with nothing to build (empty, too long, not a backend)
+     └── ExportError        a project could not be exported to a git remote or GitHub
+          ├── ExportConflict  the new version conflicts with edits on the branch; .files lists them
+          └── GitHubError     the GitHub API refused a call; .status is its HTTP status
 
 The CLI turns these into one line and a non-zero exit; the studio into ``gr.Error``.
 Nothing else is caught at those edges, so a bug still shows its traceback.
@@ -65,3 +68,23 @@ class ModelError(EngineError):
 
 class PromptError(EngineError):
     """A prompt that describes nothing codebegen can build."""
+
+
+class ExportError(EngineError):
+    """A project could not be pushed to a git remote (or GitHub); nothing was changed there."""
+
+
+class ExportConflict(ExportError):
+    """The new version conflicts with changes made on the branch. ``files`` lists the paths."""
+
+    def __init__(self, message: str, *, files: list[str], hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.files = files
+
+
+class GitHubError(ExportError):
+    """The GitHub API answered a call with an error. ``status`` is the HTTP status (0: no answer)."""
+
+    def __init__(self, message: str, *, status: int = 0, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.status = status

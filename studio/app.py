@@ -17,7 +17,7 @@ import gradio as gr
 
 from studio.backends import BackendProvider, SharedBackends
 from studio.history import open_history
-from studio.pages import generate, history
+from studio.pages import export, generate, history
 from studio.pages.generate import Studio
 from studio.settings import StudioSettings, get_settings
 from studio.users import login_controls
@@ -50,7 +50,8 @@ def create_app(settings: StudioSettings | None = None, *, backends: BackendProvi
             with gr.Tab("Generate", id="generate", elem_id="page-generate"):
                 gen = generate.build(ctx)
             with gr.Tab("History", id="history", elem_id="page-history") as history_tab:
-                history.build(ctx, gen, pages, history_tab, app)
+                hist = history.build(ctx, gen, pages, history_tab, app)
+                export.build(ctx, hist.pick)
     app.queue(max_size=settings.max_queue, default_concurrency_limit=4)
     app.studio = ctx  # type: ignore[attr-defined]  # tests and benchmarks read the shared state
     return app

@@ -71,7 +71,37 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         INSERT INTO run_starts SELECT user_id, created_at FROM runs;
         """,
     ),
+    (
+        "0004_git_exports",
+        """
+        CREATE TABLE git_exports (
+            run_id VARCHAR NOT NULL,
+            user_id VARCHAR NOT NULL,
+            exported_at TIMESTAMP NOT NULL,
+            remote VARCHAR NOT NULL,
+            branch VARCHAR NOT NULL,
+            version INTEGER NOT NULL,
+            commit_sha VARCHAR NOT NULL,
+            repo VARCHAR,
+            pr_number INTEGER,
+            pr_url VARCHAR
+        );
+        CREATE TABLE pull_requests (
+            repo VARCHAR NOT NULL,
+            number INTEGER NOT NULL,
+            run_id VARCHAR,
+            version INTEGER,
+            state VARCHAR NOT NULL,
+            url VARCHAR NOT NULL DEFAULT '',
+            head_sha VARCHAR,
+            closed_at TIMESTAMP,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (repo, number)
+        );
+        """,
+    ),
 )
+PR_STATES = ("open", "closed", "merged")
 
 
 @dataclass(frozen=True)
@@ -231,10 +261,81 @@ class History:
             (owned,) = cur.execute("SELECT count(*) FROM runs WHERE id = ? AND user_id = ?", [run_id, user]).fetchone()
             if owned:
                 cur.execute("DELETE FROM run_files WHERE run_id = ?", [run_id])
+                cur.execute("DELETE FROM git_exports WHERE run_id = ?", [run_id])
                 cur.execute("DELETE FROM runs WHERE id = ? AND user_id = ?", [run_id, user])
         return bool(owned)
 
+    def record_export(
+        self,
+        user: str,
+        run_id: str,
+        *,
+        remote: str,
+        branch: str,
+        version: int,
+        commit: str,
+        repo: str | None = None,
+        pr_number: int | None = None,
+        pr_url: str | None = None,
+    ) -> None:
+        """One push of a run's project; with a pull request, that PR is recorded ``open`` for the run."""
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO git_exports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, user, utc_now(), remote, branch, version, commit, repo, pr_number, pr_url],
+            )
+        if repo and pr_number is not None:
+            self.record_pull_request(repo, pr_number, state="open", run_id=run_id, version=version, url=pr_url or "")
+
+    def record_pull_request(
+        self,
+        repo: str,
+        number: int,
+        *,
+        state: str,
+        run_id: str | None = None,
+        version: int | None = None,
+        url: str = "",
+        head_sha: str | None = None,
+        closed_at: datetime | None = None,
+    ) -> None:
+        """Insert or update the pull request ``repo#number``; a missing run id keeps the known one."""
+        if state not in PR_STATES:
+            raise ValueError(f"unknown pull request state {state!r}; expected one of {', '.join(PR_STATES)}")
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO pull_requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repo, number) DO UPDATE SET "
+                "run_id = COALESCE(excluded.run_id, pull_requests.run_id), "
+                "version = COALESCE(excluded.version, pull_requests.version), state = excluded.state, "
+                "url = CASE WHEN excluded.url = '' THEN pull_requests.url ELSE excluded.url END, "
+                "head_sha = COALESCE(excluded.head_sha, pull_requests.head_sha), closed_at = excluded.closed_at, "
+                "updated_at = excluded.updated_at",
+                [repo, number, run_id, version, state, url, head_sha, closed_at, utc_now()],
+            )
+
     # --- reads --------------------------------------------------------------------------------
+
+    def exports(self, user: str, run_id: str) -> list[dict[str, Any]]:
+        """The pushes of one of ``user``'s runs, newest first, each with its pull request's state."""
+        with self._tx() as cur:
+            rows = cur.execute(
+                "SELECT e.exported_at, e.remote, e.branch, e.version, e.commit_sha, e.repo, e.pr_number, e.pr_url, "
+                "p.state FROM git_exports e LEFT JOIN pull_requests p ON p.repo = e.repo AND p.number = e.pr_number "
+                "WHERE e.run_id = ? AND e.user_id = ? ORDER BY e.exported_at DESC",
+                [run_id, user],
+            ).fetchall()
+        keys = ("exported_at", "remote", "branch", "version", "commit", "repo", "pr_number", "pr_url", "pr_state")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def pull_request(self, repo: str, number: int) -> dict[str, Any] | None:
+        with self._tx() as cur:
+            row = cur.execute(
+                "SELECT repo, number, run_id, version, state, url, head_sha, closed_at, updated_at FROM pull_requests "
+                "WHERE repo = ? AND number = ?",
+                [repo, number],
+            ).fetchone()
+        keys = ("repo", "number", "run_id", "version", "state", "url", "head_sha", "closed_at", "updated_at")
+        return dict(zip(keys, row, strict=True)) if row else None
 
     def list(self, user: str, limit: int = 50) -> list[RunRow]:
         with self._tx() as cur:

@@ -44,6 +44,8 @@ class StudioSettings(BaseSettings):
     history_page_size: int = Field(50, ge=1, description="runs listed on the History page")
     runs_per_hour: int = Field(0, ge=0, description="runs one user may start in any hour; 0: no limit")
     local_user: str = Field("local", description="the user every run belongs to when login is off")
+    github_api_url: str = Field("https://api.github.com", description="the GitHub API Push to GitHub talks to")
+    github_webhook_secret: str = Field("", description="the secret GitHub signs /webhooks/github deliveries with")
     login: bool = Field(
         default_factory=on_space,
         description="visitors sign in with Hugging Face (Gradio's OAuth); on by default on a Space",
