@@ -86,11 +86,15 @@ def _patch(upgrade: ops.UpgradeOps, renames: dict, defaults: dict) -> list[str]:
     return problems
 
 
-def _pad_downgrade(downgrade: ops.DowngradeOps, defaults: dict) -> None:
-    """A column the upgrade dropped comes back on downgrade; rows need a value for it."""
+def _pad_downgrade(downgrade: ops.DowngradeOps, defaults: dict, renames: dict) -> None:
+    """Renames go back under their old names; a column the upgrade dropped comes back with a value."""
     for op in downgrade.ops:
         if isinstance(op, ops.ModifyTableOps):
+            back = renames.get(op.table_name, {})
             for inner in op.ops:
+                if isinstance(inner, ops.AlterColumnOp) and inner.column_name in back and inner.modify_name is None:
+                    inner.modify_name = inner.column_name
+                    inner.column_name = back[inner.column_name]
                 if isinstance(inner, ops.AddColumnOp) and not inner.column.nullable and inner.column.server_default is None:
                     inner.column.server_default = sa.DefaultClause(sa.text(_default(inner.column, op.table_name, defaults)))
 
@@ -122,7 +126,7 @@ def main() -> None:
         print(json.dumps({"path": None, "revision": previous, "down_revision": previous, "operations": 0}))
         return
     downgrade = upgrade.reverse()
-    _pad_downgrade(downgrade, args.get("defaults", {}))
+    _pad_downgrade(downgrade, args.get("defaults", {}), args.get("renames", {}))
     number = len(list(script_dir.walk_revisions())) + 1
     revision = f"{number:04d}"
     render = dict(render_as_batch=True, render_item=_render_item)

@@ -100,16 +100,16 @@ def new_revision(project: Path, old: ProjectSpec, new: ProjectSpec, diff: SpecDi
     path = None
     if data.get("path"):
         written = Path(data["path"])
-        _format(written)
+        _format(written, project)
         path = written.relative_to(project).as_posix()
     return Revision(path, data["revision"], data.get("down_revision"), int(data.get("operations", 0)))
 
 
-def _format(path: Path) -> None:
+def _format(path: Path, project: Path) -> None:
     ruff = [sys.executable, "-m", "ruff"]
     env = {**os.environ, "RUFF_NO_CACHE": "true"}
     for args in (["check", "--fix-only", "--quiet", "--select", "I,F401"], ["format", "--quiet"]):
-        subprocess.run([*ruff, *args, str(path)], cwd=path.parent, capture_output=True, text=True, env=env)
+        subprocess.run([*ruff, *args, str(path)], cwd=project, capture_output=True, text=True, env=env)
 
 
 def document_changes(old: ProjectSpec, new: ProjectSpec, diff: SpecDiff) -> list[str]:
