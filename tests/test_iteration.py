@@ -186,3 +186,138 @@ def test_conflict_markers_when_asked_and_the_spec_stays_old(project: Path) -> No
     assert not done.ok and "app/models/task.py" in done.summary
     assert "<<<<<<< app/models/task.py (yours)" in (project / "app" / "models" / "task.py").read_text()
     assert (project / "codebegen.json").read_text() == old_spec
+
+
+# -- done when: two iterations of a hand-edited project with rows in SQLite and PostgreSQL -----
+
+ENDPOINT = '''
+
+@router.get("/custom/count")
+def count_tasks(session: SessionDep) -> dict[str, int]:
+    """Hand-written: how many tasks there are."""
+    return {"tasks": session.query(Task).count()}
+'''
+TEST = '''
+
+def test_custom_count(client: TestClient, headers: dict[str, str]) -> None:
+    factories.create_task(client, headers)
+    assert client.get(f"{URL}custom/count", headers=headers).json()["tasks"] == 1
+'''
+FILL = """
+import os, sqlalchemy as sa
+with sa.create_engine(os.environ["DATABASE_URL"]).begin() as c:
+    for i, notes in ((1, "first notes"), (2, None), (3, "third notes")):
+        c.execute(sa.text("INSERT INTO tasks (id, created_at, updated_at, title, notes, fax) "
+                          "VALUES (:i, '2024-01-01 10:00:00', '2024-01-01 10:00:00', :t, :n, '555')"),
+                  {"i": i, "t": f"task {i}", "n": notes})
+        c.execute(sa.text("INSERT INTO comments (id, created_at, updated_at, body, task_id) "
+                          "VALUES (:i, '2024-01-01 10:00:00', '2024-01-01 10:00:00', 'c', :i)"), {"i": i})
+"""
+READ = """
+import json, os, sqlalchemy as sa
+with sa.create_engine(os.environ["DATABASE_URL"]).connect() as c:
+    tasks = [dict(r) for r in c.execute(sa.text("SELECT * FROM tasks ORDER BY id")).mappings()]
+    comments = [dict(r) for r in c.execute(sa.text("SELECT id, task_id FROM comments ORDER BY id")).mappings()]
+print(json.dumps({"tasks": tasks, "comments": comments}, default=str))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_two_iterations_keep_every_hand_edit_and_every_row(tmp_path: Path, runtime_cache: Path, postgres_url: str) -> None:
+    from engine.gate.runtime import ensure_runtime
+    from engine.gate.scratch_database import scratch_database
+
+    out = tmp_path / "todo"
+    generate_project(spec(), out, cache_dir=runtime_cache, postgres_url=postgres_url)
+    route, test, readme = out / "app/api/routes/task.py", out / "tests/test_task.py", out / "README.md"
+    route.write_text(route.read_text() + ENDPOINT)
+    test.write_text(test.read_text().replace("    assert isinstance(created[\"id\"], int)\n",
+                                             "    assert isinstance(created[\"id\"], int)\n    assert created[\"id\"] > 0  # mine\n")
+                    + TEST)  # fmt: skip
+    readme.write_text(readme.read_text() + "\n## Our deployment\n\nHand-written notes.\n")
+    (out / "app/extra.py").write_text('"""A module of our own."""\n\nGREETING = "hi"\n')
+    python = str(ensure_runtime(out / "requirements.txt", cache_dir=runtime_cache).python)
+
+    def run(code: str, url: str, *args: str) -> str:
+        argv = [python, *(args or ("-c", code))]
+        env = {"DATABASE_URL": url, "PATH": "/usr/bin:/bin", "ENVIRONMENT": "test"}
+        proc = subprocess.run(argv, cwd=out, env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    with scratch_database(postgres_url, scheme="postgresql+psycopg", purpose="userdata") as pg:
+        databases = [f"sqlite:///{tmp_path}/app.db", pg]
+        for url in databases:
+            run("", url, "-m", "alembic", "upgrade", "head")
+            run(FILL, url)
+
+        def iteration(change: str) -> ev.Done:
+            events = list(iterate(out, change, no_models=True, cache_dir=runtime_cache.parent, postgres_url=postgres_url))
+            done = events[-1]
+            assert isinstance(done, ev.Done) and done.ok, [e for e in events if isinstance(e, ev.Failure | ev.Finding)]
+            checks = {c.name: c for c in done.report.checks}
+            for name in ("data migration", "data migration on postgresql", "pytest on postgresql"):
+                assert checks[name].status == "pass", (name, checks[name].detail)
+            for url in databases:  # the user's own databases, upgraded as the user would
+                run("", url, "-m", "alembic", "upgrade", "head")
+            return done
+
+        iteration("add a priority (low, normal, high) to tasks; tasks can have many labels")
+        assert sorted(p.name for p in (out / "alembic/versions").glob("*.py")) == ["0001_initial.py", "0002_entity_label.py"]
+        iteration("rename notes to description")
+        for url in databases:
+            rows = json.loads(run(READ, url))
+            assert [(t["id"], t["title"], t["description"], t["priority"], t["fax"]) for t in rows["tasks"]] == [
+                (1, "task 1", "first notes", "low", "555"), (2, "task 2", None, "low", "555"),
+                (3, "task 3", "third notes", "low", "555"),
+            ]  # fmt: skip
+            assert "notes" not in rows["tasks"][0]
+            assert [(c["id"], c["task_id"]) for c in rows["comments"]] == [(1, 1), (2, 2), (3, 3)]
+
+    versions = sorted(p.name for p in (out / "alembic/versions").glob("*.py"))
+    assert versions[0] == "0001_initial.py" and len(versions) == 3 and versions[2].startswith("0003_")
+    assert ENDPOINT.strip() in route.read_text() and "Label" in route.read_text()  # ours and theirs, merged
+    assert "# mine" in test.read_text() and "def test_custom_count" in test.read_text()
+    assert "description" in test.read_text() or "description" in (out / "tests/factories.py").read_text()
+    assert "Hand-written notes." in readme.read_text() and (out / "app/extra.py").is_file()
+    assert json.loads((out / "trust_report.json").read_text())["passed"] is True
+
+    # a conflicting edit is reported, not overwritten
+    _edit_the_fax_line(out)
+    before = files(out)
+    done = list(iterate(out, "remove the fax field", no_models=True, cache_dir=runtime_cache.parent))[-1]
+    assert not done.ok and "app/models/task.py" in done.summary
+    assert files(out) == before
+
+
+LOSSY = '''"""A rename written as a drop and an add: the values are lost."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+codebegen_renames = {"tasks": {"notes": "description"}}
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tasks") as batch_op:
+        batch_op.drop_column("notes")
+        batch_op.add_column(sa.Column("description", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tasks") as batch_op:
+        batch_op.drop_column("description")
+        batch_op.add_column(sa.Column("notes", sa.Text(), nullable=True))
+'''
+
+
+@pytest.mark.slow
+def test_the_data_check_fails_a_migration_that_loses_values(project: Path, runtime_cache: Path) -> None:
+    from engine.gate.verify import verify
+
+    (project / "alembic/versions/0002_lossy.py").write_text(LOSSY)
+    check = verify(project, cache_dir=runtime_cache, select=["migrations"]).check("data migration")
+    assert check.status == "fail" and "tasks.description row 1: None" in check.detail, check.detail

@@ -117,12 +117,51 @@ def _both(result: MergeResult, path: str, o: bytes, b: bytes, t: bytes, kind: st
         result.conflicts.append(Conflict(path, f"{kind} (binary)"))
         return
     merged, clean = merge_text(o, b, t, path=path)
+    if not clean:
+        merged, clean = _keep_both_additions(merged)
     if clean:
         result.files[path] = merged
         result.merged.append(path)
     else:
         result.conflicts.append(Conflict(path, kind, merged.decode("utf-8", errors="replace")))
         result.files[path] = merged  # only written with --conflicts=markers
+
+
+def _keep_both_additions(text: bytes) -> tuple[bytes, bool]:
+    """Resolve the hunks where both sides only added lines at one place (the base part is empty).
+
+    Both additions are kept, the user's first (a test or an endpoint appended at the end of a
+    file while the new version also appends one). Nothing is dropped, so no side is picked;
+    the gate still has to pass on the result. Other hunks stay conflicts.
+    """
+    out: list[bytes] = []
+    lines = text.splitlines(keepends=True)
+    clean = True
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith(b"<<<<<<< "):
+            out.append(lines[i])
+            i += 1
+            continue
+        j = i + 1
+        parts: dict[str, list[bytes]] = {"ours": [], "base": [], "theirs": []}
+        part = "ours"
+        while j < len(lines) and not lines[j].startswith(b">>>>>>> "):
+            if lines[j].startswith(b"||||||| "):
+                part = "base"
+            elif lines[j].rstrip(b"\r\n") == b"=======":
+                part = "theirs"
+            else:
+                parts[part].append(lines[j])
+            j += 1
+        if j < len(lines) and not any(ln.strip() for ln in parts["base"]):
+            ours, theirs = parts["ours"], parts["theirs"]
+            out += ours + theirs
+        else:
+            clean = False
+            out += lines[i : j + 1]
+        i = j + 1
+    return b"".join(out), clean
 
 
 def conflict_hunks(conflict: Conflict, context: int = 2) -> list[str]:
