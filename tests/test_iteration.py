@@ -321,3 +321,48 @@ def test_the_data_check_fails_a_migration_that_loses_values(project: Path, runti
     (project / "alembic/versions/0002_lossy.py").write_text(LOSSY)
     check = verify(project, cache_dir=runtime_cache, select=["migrations"]).check("data migration")
     assert check.status == "fail" and "tasks.description row 1: None" in check.detail, check.detail
+
+
+# -- fastapi_mongo: what a change means for stored documents, on the mongomock stand-in ---------
+
+
+def test_document_migration_on_the_mongomock_stand_in(tmp_path: Path) -> None:
+    import importlib.util
+
+    mongomock = pytest.importorskip("mongomock")
+    from engine.iteration.migration import document_changes, write_document_migration
+
+    old = spec()
+    read = read_change(old, "add a priority (low, normal, high) to tasks; rename notes to description; remove the fax field")
+    diff = diff_specs(old, read.spec, read.renames)
+    said = document_changes(old, read.spec, diff)
+    assert "Task.priority: stored documents get 'low' (a required new field)" in said
+    assert any("removed from stored documents" in line and "lost" in line for line in said)
+    rel = write_document_migration(tmp_path, old, read.spec, diff)
+    assert rel == "migrations/0002_field_task_notes_to_description.py"
+    module_spec = importlib.util.spec_from_file_location("doc_migration", tmp_path / rel)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    db = mongomock.MongoClient()["app"]
+    db.tasks.insert_many([{"_id": 1, "title": "a", "notes": "n1", "fax": "5"}, {"_id": 2, "title": "b", "priority": "high"}])
+    module.forward(db)
+    assert list(db.tasks.find().sort("_id")) == [
+        {"_id": 1, "title": "a", "description": "n1", "priority": "low"},
+        {"_id": 2, "title": "b", "priority": "high"},
+    ]
+    module.backward(db)
+    assert list(db.tasks.find().sort("_id")) == [{"_id": 1, "title": "a", "notes": "n1"}, {"_id": 2, "title": "b"}]
+
+
+@pytest.mark.slow
+def test_iterate_a_mongo_project_writes_its_document_migration(tmp_path: Path, runtime_cache: Path) -> None:
+    out = tmp_path / "todo"
+    generate_project(spec(), out, template="fastapi_mongo", run_gate=False)
+    events = list(iterate(out, "add a due date to tasks; remove the fax field", no_models=True,
+                          cache_dir=runtime_cache.parent))  # fmt: skip
+    done = events[-1]
+    assert done.ok, [e for e in events if isinstance(e, ev.Failure | ev.Finding)]
+    said = next(e.text for e in events if isinstance(e, ev.DocumentArtifact) and e.name == "stored documents")
+    assert "Task.due_date: stored documents get '1970-01-01'" in said
+    assert (out / "migrations" / "0002_field_task_due_date_added_date_required.py").is_file()
+    assert not (out / "alembic").exists()

@@ -36,8 +36,8 @@ from engine.gate.verify import project_template, verify
 from engine.iteration.base import STATE_DIR, is_codebegen_project, project_files, read_base, write_base
 from engine.iteration.change import change_stage
 from engine.iteration.diff import SpecDiff, diff_specs
-from engine.iteration.merge import VERSIONS_DIR, MergeResult, conflict_hunks, merge_projects
-from engine.iteration.migration import document_changes, new_revision
+from engine.iteration.merge import HISTORY_DIRS, MergeResult, conflict_hunks, merge_projects
+from engine.iteration.migration import document_changes, new_revision, write_document_migration
 from engine.spec import ProjectSpec, load_spec
 
 DEFAULT_CACHE = Path.home() / ".cache" / "codebegen"
@@ -216,6 +216,11 @@ def _apply(p: Plan, cache: Path, postgres_url: str | None, conflicts: str, timin
             if changes:
                 yield DocumentArtifact("generate", "stored documents", "\n".join(changes))
                 notes += [f"stored documents: {c}" for c in changes]
+            script = write_document_migration(work, p.old, p.new, p.diff)
+            if script:
+                new_files[script] = (work / script).read_bytes()
+                yield FileArtifact("generate", script, len(new_files[script]))
+                notes.append(f"stored documents: run `python {script}` once against your database")
         timings["generate"] = time.perf_counter() - started
         yield StageFinished("generate", timings["generate"])
 
@@ -235,8 +240,8 @@ def _apply(p: Plan, cache: Path, postgres_url: str | None, conflicts: str, timin
         # -- passed: write into the project, in place -------------------------------------------
         _write(p.project, {**merged.files, **new_files})
         report.write(p.project)
-        versions = {k: v for k, v in base.items() if k.startswith(VERSIONS_DIR)}
-        fresh = {k: v for k, v in theirs.items() if not k.startswith(VERSIONS_DIR)}
+        versions = {k: v for k, v in base.items() if k.startswith(HISTORY_DIRS)}
+        fresh = {k: v for k, v in theirs.items() if not k.startswith(HISTORY_DIRS)}
         write_base(p.project, {**fresh, **versions, **new_files})
         _record(p, merged, report)
     timings["total"] = time.perf_counter() - begun

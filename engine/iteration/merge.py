@@ -20,6 +20,8 @@ from pathlib import Path
 from engine.errors import EngineError
 
 VERSIONS_DIR = "alembic/versions/"
+# Migrations (Alembic revisions, document migrations) are history: never merged, never removed.
+HISTORY_DIRS = (VERSIONS_DIR, "migrations/")
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,9 @@ def merge_projects(base: dict[str, bytes], ours: dict[str, bytes], theirs: dict[
     """Decide every path of base ∪ theirs (user-only files are not touched at all)."""
     result = MergeResult()
     for path in sorted(set(base) | set(theirs)):
-        if path.startswith(VERSIONS_DIR) and path in ours:
+        if path.startswith(HISTORY_DIRS) and path in ours:
             continue  # revisions are the user's history; a new one is added, none rewritten
-        if path.startswith(VERSIONS_DIR) and path not in base:
+        if path.startswith(HISTORY_DIRS) and path not in base:
             continue  # the new render's 0001 is not a revision of this project
         b, o, t = base.get(path), ours.get(path), theirs.get(path)
         if o == t:
@@ -181,4 +183,4 @@ def conflict_hunks(conflict: Conflict, context: int = 2) -> list[str]:
     return blocks
 
 
-__all__ = ["Conflict", "MergeResult", "conflict_hunks", "merge_projects", "merge_text"]
+__all__ = ["HISTORY_DIRS", "Conflict", "MergeResult", "conflict_hunks", "merge_projects", "merge_text"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import pprint
 import re
 import subprocess
 import sys
@@ -135,4 +136,86 @@ def document_changes(old: ProjectSpec, new: ProjectSpec, diff: SpecDiff) -> list
     return out
 
 
-__all__ = ["DOCUMENT_DEFAULTS", "MigrationError", "Revision", "document_changes", "new_revision", "row_defaults"]
+def document_steps(old: ProjectSpec, new: ProjectSpec, diff: SpecDiff) -> list[dict[str, object]]:
+    """The changes to stored documents, as data: set a default, rename a key, unset a key."""
+    steps: list[dict[str, object]] = []
+    renamed = {(c.entity, c.field) for c in diff.fields if c.what == "renamed"}
+    for entity, mapping in diff.renames().items():
+        steps.append({"collection": names.table_name(entity), "rename": dict(mapping)})
+    for e in new.entities:
+        before = old.entity(e.name)
+        if before is None:
+            continue
+        defaults = {}
+        for f in e.fields:
+            if before.field(f.name) is None and (e.name, f.name) not in renamed and f.required:
+                defaults[f.name] = f.values[0] if f.type == "enum" and f.values else DOCUMENT_DEFAULTS[f.type]
+        if defaults:
+            steps.append({"collection": names.table_name(e.name), "set_default": defaults})
+    for c in diff.fields:
+        if c.what == "removed":
+            steps.append({"collection": names.table_name(c.entity), "unset": [c.field]})
+    return steps
+
+
+_DOCUMENT_SCRIPT = '''"""Stored documents for: {message}
+
+Written by codebegen iterate. The app does not run it: run it once against your database
+(``MONGODB_URL`` and ``MONGODB_DB`` from the environment, as the app reads them):
+
+    python {path}            # forward
+    python {path} backward   # undo (a removed field's values cannot come back)
+"""
+
+import os
+import sys
+from typing import Any
+
+STEPS: list[dict[str, Any]] = {steps}
+
+
+def forward(db: Any) -> None:
+    for step in STEPS:
+        collection = db[step["collection"]]
+        for old, new in step.get("rename", {{}}).items():
+            collection.update_many({{old: {{"$exists": True}}}}, {{"$rename": {{old: new}}}})
+        for key, value in step.get("set_default", {{}}).items():
+            collection.update_many({{key: {{"$exists": False}}}}, {{"$set": {{key: value}}}})
+        for key in step.get("unset", []):
+            collection.update_many({{key: {{"$exists": True}}}}, {{"$unset": {{key: ""}}}})
+
+
+def backward(db: Any) -> None:
+    for step in reversed(STEPS):
+        collection = db[step["collection"]]
+        for key in step.get("set_default", {{}}):
+            collection.update_many({{}}, {{"$unset": {{key: ""}}}})
+        for old, new in step.get("rename", {{}}).items():
+            collection.update_many({{new: {{"$exists": True}}}}, {{"$rename": {{new: old}}}})
+
+
+if __name__ == "__main__":
+    from pymongo import MongoClient
+
+    database = MongoClient(os.environ["MONGODB_URL"])[os.environ.get("MONGODB_DB", "app")]
+    (backward if sys.argv[1:] == ["backward"] else forward)(database)
+'''
+
+
+def write_document_migration(project: Path, old: ProjectSpec, new: ProjectSpec, diff: SpecDiff) -> str | None:
+    """``migrations/NNNN_slug.py`` for the stored documents (None when documents need no change)."""
+    steps = document_steps(old, new, diff)
+    if not steps:
+        return None
+    folder = project / "migrations"
+    number = len(list(folder.glob("[0-9][0-9][0-9][0-9]_*.py"))) + 2 if folder.is_dir() else 2
+    rel = f"migrations/{number:04d}_{_slug(diff)}.py"
+    message = "; ".join(diff.lines()[:6])
+    text = _DOCUMENT_SCRIPT.format(message=message, path=rel, steps=pprint.pformat(steps, sort_dicts=False))
+    (project / rel).parent.mkdir(parents=True, exist_ok=True)
+    (project / rel).write_text(text, encoding="utf-8")
+    _format(project / rel, project)
+    return rel
+
+
+__all__ = ["DOCUMENT_DEFAULTS", "document_steps", "write_document_migration", "MigrationError", "Revision", "document_changes", "new_revision", "row_defaults"]
