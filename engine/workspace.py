@@ -36,7 +36,7 @@ def check_output_dir(out_dir: Path, *, force: bool) -> None:
         if not force:
             raise OutputError(
                 f"{out_dir} is not empty: it is a codebegen project",
-                hint=f"change it with `codebegen iterate {out_dir} \"CHANGE\"` (keeps your edits), "
+                hint=f'change it with `codebegen iterate {out_dir} "CHANGE"` (keeps your edits), '
                 "or pass --force to regenerate it (files codebegen did not write are kept)",
             )
     parent = out_dir.parent if not out_dir.exists() else out_dir
@@ -50,7 +50,9 @@ def check_output_dir(out_dir: Path, *, force: bool) -> None:
         with tempfile.TemporaryFile(dir=parent):
             pass
     except OSError as exc:
-        raise OutputError(f"cannot write to {parent}: {exc.strerror}", hint="choose a directory you can write to") from None
+        raise OutputError(
+            f"cannot write to {parent}: {exc.strerror}", hint="choose a directory you can write to"
+        ) from None
 
 
 class Workspace:

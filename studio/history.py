@@ -327,7 +327,8 @@ class History:
     def record_diff(self, user: str, run_id: str, diff: list[str]) -> None:
         with self._tx() as cur:
             cur.execute(
-                "UPDATE project_versions SET diff = ? WHERE run_id = ? AND user_id = ?", [json.dumps(diff), run_id, user]
+                "UPDATE project_versions SET diff = ? WHERE run_id = ? AND user_id = ?",
+                [json.dumps(diff), run_id, user],
             )
 
     def versions(self, user: str, project_id: str) -> list[VersionRow]:

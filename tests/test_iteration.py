@@ -91,10 +91,20 @@ def test_a_rename_is_explicit_never_a_drop_and_an_add() -> None:
 
 
 def test_merge_keeps_every_kind_of_user_change() -> None:
-    base = {"a.py": b"x = 1\ny = 2\n\n\nz = 3\n", "b.py": b"b\n", "gone.py": b"g\n", "del.py": b"d\n",
-            "alembic/versions/0001_initial.py": b"old\n"}
-    ours = {"a.py": b"x = 1\ny = 2\n\n\nz = 3\nmine = 4\n", "b.py": b"b\n", "gone.py": b"g\n",
-            "mine.py": b"my own\n", "alembic/versions/0001_initial.py": b"old\n"}
+    base = {
+        "a.py": b"x = 1\ny = 2\n\n\nz = 3\n",
+        "b.py": b"b\n",
+        "gone.py": b"g\n",
+        "del.py": b"d\n",
+        "alembic/versions/0001_initial.py": b"old\n",
+    }
+    ours = {
+        "a.py": b"x = 1\ny = 2\n\n\nz = 3\nmine = 4\n",
+        "b.py": b"b\n",
+        "gone.py": b"g\n",
+        "mine.py": b"my own\n",
+        "alembic/versions/0001_initial.py": b"old\n",
+    }
     theirs = {"a.py": b"x = 10\ny = 2\n\n\nz = 3\n", "b.py": b"b2\n", "new.py": b"n\n", "del.py": b"d\n",
               "alembic/versions/0001_initial.py": b"re-rendered\n"}  # fmt: skip
     result = merge_projects(base, ours, theirs)
@@ -197,12 +207,12 @@ def count_tasks(session: SessionDep) -> dict[str, int]:
     """Hand-written: how many tasks there are."""
     return {"tasks": session.query(Task).count()}
 '''
-TEST = '''
+TEST = """
 
 def test_custom_count(client: TestClient, headers: dict[str, str]) -> None:
     factories.create_task(client, headers)
     assert client.get(f"{URL}custom/count", headers=headers).json()["tasks"] == 1
-'''
+"""
 FILL = """
 import os, sqlalchemy as sa
 with sa.create_engine(os.environ["DATABASE_URL"]).begin() as c:
@@ -224,7 +234,9 @@ print(json.dumps({"tasks": tasks, "comments": comments}, default=str))
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_two_iterations_keep_every_hand_edit_and_every_row(tmp_path: Path, runtime_cache: Path, postgres_url: str) -> None:
+def test_two_iterations_keep_every_hand_edit_and_every_row(
+    tmp_path: Path, runtime_cache: Path, postgres_url: str
+) -> None:
     from engine.gate.runtime import ensure_runtime
     from engine.gate.scratch_database import scratch_database
 
@@ -253,7 +265,9 @@ def test_two_iterations_keep_every_hand_edit_and_every_row(tmp_path: Path, runti
             run(FILL, url)
 
         def iteration(change: str) -> ev.Done:
-            events = list(iterate(out, change, no_models=True, cache_dir=runtime_cache.parent, postgres_url=postgres_url))
+            events = list(
+                iterate(out, change, no_models=True, cache_dir=runtime_cache.parent, postgres_url=postgres_url)
+            )
             done = events[-1]
             assert isinstance(done, ev.Done) and done.ok, [e for e in events if isinstance(e, ev.Failure | ev.Finding)]
             checks = {c.name: c for c in done.report.checks}
@@ -264,7 +278,10 @@ def test_two_iterations_keep_every_hand_edit_and_every_row(tmp_path: Path, runti
             return done
 
         iteration("add a priority (low, normal, high) to tasks; tasks can have many labels")
-        assert sorted(p.name for p in (out / "alembic/versions").glob("*.py")) == ["0001_initial.py", "0002_entity_label.py"]
+        assert sorted(p.name for p in (out / "alembic/versions").glob("*.py")) == [
+            "0001_initial.py",
+            "0002_entity_label.py",
+        ]
         iteration("rename notes to description")
         for url in databases:
             rows = json.loads(run(READ, url))
@@ -333,7 +350,9 @@ def test_document_migration_on_the_mongomock_stand_in(tmp_path: Path) -> None:
     from engine.iteration.migration import document_changes, write_document_migration
 
     old = spec()
-    read = read_change(old, "add a priority (low, normal, high) to tasks; rename notes to description; remove the fax field")
+    read = read_change(
+        old, "add a priority (low, normal, high) to tasks; rename notes to description; remove the fax field"
+    )
     diff = diff_specs(old, read.spec, read.renames)
     said = document_changes(old, read.spec, diff)
     assert "Task.priority: stored documents get 'low' (a required new field)" in said
@@ -344,7 +363,9 @@ def test_document_migration_on_the_mongomock_stand_in(tmp_path: Path) -> None:
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
     db = mongomock.MongoClient()["app"]
-    db.tasks.insert_many([{"_id": 1, "title": "a", "notes": "n1", "fax": "5"}, {"_id": 2, "title": "b", "priority": "high"}])
+    db.tasks.insert_many(
+        [{"_id": 1, "title": "a", "notes": "n1", "fax": "5"}, {"_id": 2, "title": "b", "priority": "high"}]
+    )
     module.forward(db)
     assert list(db.tasks.find().sort("_id")) == [
         {"_id": 1, "title": "a", "description": "n1", "priority": "low"},

@@ -15,7 +15,6 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from importlib import util
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
@@ -125,7 +124,9 @@ def main() -> None:
     command.downgrade(cfg, previous)
     again = _snapshot(engine)
     _compare({t: rs for t, rs in before.items() if t in after}, again, {}, lost, dropped, "downgrade")
-    print(json.dumps({"rows": rows, "from": previous, "to": head.revision, "lost": lost, "dropped": dropped}, default=str))
+    print(
+        json.dumps({"rows": rows, "from": previous, "to": head.revision, "lost": lost, "dropped": dropped}, default=str)
+    )
     engine.dispose()
     sys.exit(1 if lost else 0)
 

@@ -314,7 +314,9 @@ def _data_migration(gate: _Gate, database_url: str | None = None) -> list[Check]
         return [Check(name, "skip", detail="one revision: no stored data to carry over yet", database=database)]
     workdir = gate.workdir(name)
     result = gate.run([str(_python(gate)), str(_DATA_SCRIPT)], workdir=workdir, env=gate.env(workdir, database_url))
-    check = _judge(name, result, gate, output_excerpt.traceback, command="alembic upgrade/downgrade on a filled database")
+    check = _judge(
+        name, result, gate, output_excerpt.traceback, command="alembic upgrade/downgrade on a filled database"
+    )
     check.database = database
     try:
         data = json.loads(result.output.strip().splitlines()[-1])

@@ -57,7 +57,11 @@ def _patch(upgrade: ops.UpgradeOps, renames: dict, defaults: dict) -> list[str]:
             adds = {o.column.name: o for o in op.ops if isinstance(o, ops.AddColumnOp)}
             kept = []
             for inner in op.ops:
-                if isinstance(inner, ops.DropColumnOp) and inner.column_name in wanted and wanted[inner.column_name] in adds:
+                if (
+                    isinstance(inner, ops.DropColumnOp)
+                    and inner.column_name in wanted
+                    and wanted[inner.column_name] in adds
+                ):
                     new = adds[wanted[inner.column_name]].column
                     old = inner.to_column()
                     kept.append(ops.AlterColumnOp(
@@ -95,8 +99,14 @@ def _pad_downgrade(downgrade: ops.DowngradeOps, defaults: dict, renames: dict) -
                 if isinstance(inner, ops.AlterColumnOp) and inner.column_name in back and inner.modify_name is None:
                     inner.modify_name = inner.column_name
                     inner.column_name = back[inner.column_name]
-                if isinstance(inner, ops.AddColumnOp) and not inner.column.nullable and inner.column.server_default is None:
-                    inner.column.server_default = sa.DefaultClause(sa.text(_default(inner.column, op.table_name, defaults)))
+                if (
+                    isinstance(inner, ops.AddColumnOp)
+                    and not inner.column.nullable
+                    and inner.column.server_default is None
+                ):
+                    inner.column.server_default = sa.DefaultClause(
+                        sa.text(_default(inner.column, op.table_name, defaults))
+                    )
 
 
 def _render_item(type_, obj, autogen_context):

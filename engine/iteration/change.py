@@ -77,7 +77,11 @@ def _clauses(text: str) -> list[str]:
         if not p:
             continue
         # "add X to tasks and add Y to notes": split on "and" followed by a verb the reader knows
-        out += [q.strip(" ,") for q in re.split(r",?\s+and\s+(?=(?:add|also|rename|remove|delete|drop)\b)", p) if q.strip(" ,")]
+        out += [
+            q.strip(" ,")
+            for q in re.split(r",?\s+and\s+(?=(?:add|also|rename|remove|delete|drop)\b)", p)
+            if q.strip(" ,")
+        ]
     return out
 
 
@@ -126,7 +130,15 @@ class _Reader:
     def read(self, clause: str) -> bool:
         c = re.sub(r"^(?:please\s+|also\s+|and\s+)+", "", clause.strip(), flags=re.I)
         low = c.lower()
-        for method in (self._private, self._many, self._belongs, self._rename, self._remove, self._add_entity, self._add_field):
+        for method in (
+            self._private,
+            self._many,
+            self._belongs,
+            self._rename,
+            self._remove,
+            self._add_entity,
+            self._add_field,
+        ):
             if method(low):
                 return True
         return False
@@ -183,7 +195,10 @@ class _Reader:
         return True
 
     def _belongs(self, c: str) -> bool:
-        m = re.match(r"^(?:each\s+|every\s+|an?\s+)?(?P<src>[a-z][a-z0-9 ]*?)\s+(?:belongs?|belong)\s+to\s+(?:an?\s+|one\s+|the\s+)?(?P<dst>[a-z][a-z0-9 ]*?)$", c)
+        m = re.match(
+            r"^(?:each\s+|every\s+|an?\s+)?(?P<src>[a-z][a-z0-9 ]*?)\s+(?:belongs?|belong)\s+to\s+(?:an?\s+|one\s+|the\s+)?(?P<dst>[a-z][a-z0-9 ]*?)$",
+            c,
+        )
         if not m:
             return False
         src = self.entity(m["src"])
@@ -226,7 +241,9 @@ class _Reader:
             if e is None:
                 raise PromptError(f"there is no entity {m['what']!r} to remove")
             self.data["entities"].remove(e)
-            self.data["relationships"] = [r for r in self.data["relationships"] if e["name"] not in (r["source"], r["target"])]
+            self.data["relationships"] = [
+                r for r in self.data["relationships"] if e["name"] not in (r["source"], r["target"])
+            ]
             self.data["rules"] = [r for r in self.data.get("rules", []) if r["entity"] != e["name"]]
             return True
         hit = self.field_of(to_snake(m["what"]), m["entity"])
@@ -268,7 +285,9 @@ def describe(spec: ProjectSpec) -> str:
         parts.append("Users log in.")
     for e in spec.entities:
         fields = ", ".join(f"{f.name.replace('_', ' ')} ({f.type})" for f in e.fields)
-        parts.append(f"{names.plural(e.name)} have {fields or 'no fields'}{' and are private to their owner' if e.owned else ''}.")
+        parts.append(
+            f"{names.plural(e.name)} have {fields or 'no fields'}{' and are private to their owner' if e.owned else ''}."
+        )
     for r in spec.relationships:
         parts.append(f"Each {r.source} {'has many' if r.kind == 'many_to_many' else 'belongs to a'} {r.target}.")
     return " ".join(parts)
@@ -319,8 +338,10 @@ def _additions(current: ProjectSpec, parsed: ProjectSpec) -> ProjectSpec:
                 known[e.name]["fields"].append(f.model_dump())
                 changed = True
     for r in parsed.relationships:
-        if r.source in known and r.target in known and not any(
-            x["source"] == r.source and x["target"] == r.target for x in data["relationships"]
+        if (
+            r.source in known
+            and r.target in known
+            and not any(x["source"] == r.source and x["target"] == r.target for x in data["relationships"])
         ):
             data["relationships"].append(r.model_dump())
             changed = True

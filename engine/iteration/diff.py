@@ -57,7 +57,11 @@ class SpecDiff:
         for c in self.fields:
             sign = {"added": "+", "removed": "-", "renamed": "~", "changed": "~"}[c.what]
             if c.what == "renamed":
-                how = " (inferred: same type, one removed and one added; pass renames to say otherwise)" if c.inferred else ""
+                how = (
+                    " (inferred: same type, one removed and one added; pass renames to say otherwise)"
+                    if c.inferred
+                    else ""
+                )
                 out.append(f"~ field {c.entity}.{c.old_name} renamed to {c.field}{how}")
             else:
                 out.append(f"{sign} field {c.entity}.{c.field} {c.what}{f': {c.detail}' if c.detail else ''}")

@@ -28,7 +28,16 @@ from typing import Any, Literal
 from engine import templates
 from engine.errors import EngineError, OutputError
 from engine.events import (
-    DocumentArtifact, Done, Event, FileArtifact, Failure, Finding, SpecArtifact, Stage, StageFinished, StageStarted,
+    DocumentArtifact,
+    Done,
+    Event,
+    Failure,
+    FileArtifact,
+    Finding,
+    SpecArtifact,
+    Stage,
+    StageFinished,
+    StageStarted,
     Warning,
 )  # fmt: skip
 from engine.gate.project_imports import is_skipped
@@ -71,7 +80,7 @@ def plan_stage(project_dir: str | Path, change: str | None = None, *, spec: Proj
     given = dict(renames or {})
     if spec is None:
         if change is None:
-            raise EngineError("nothing to change", hint='give a change in words or --spec NEW.json')
+            raise EngineError("nothing to change", hint="give a change in words or --spec NEW.json")
         read = yield from change_stage(old, change, parser)
         new, given = read.spec, {**read.renames, **given}
     else:
@@ -129,7 +138,8 @@ def iterate(
 
                 backends = load_backends(profile)
             parser = backends["parser"]
-        the_plan: Plan = yield from plan_stage(project_dir, change, spec=spec, renames=renames, parser=parser)
+        the_plan: Plan = yield from _timed(plan_stage(project_dir, change, spec=spec, renames=renames, parser=parser),
+                                           timings)  # fmt: skip
         if confirm is not None and not confirm(the_plan.diff):
             yield Done(False, None, "discarded: nothing was written", timings=timings)
             return
@@ -138,6 +148,18 @@ def iterate(
     except EngineError as exc:
         yield Failure(stage, exc.message, exc.hint)
         yield Done(False, None, str(exc), report=getattr(exc, "report", None), timings=timings)
+
+
+def _timed(stage_events: Iterator[Event], timings: dict[str, float]) -> Any:
+    """Pass a stage's events through, recording each StageFinished's seconds; return its value."""
+    while True:
+        try:
+            event = next(stage_events)
+        except StopIteration as stop:
+            return stop.value
+        if isinstance(event, StageFinished):
+            timings[event.stage] = event.seconds
+        yield event
 
 
 def _render(spec: ProjectSpec, template: str, into: Path) -> dict[str, bytes]:
@@ -174,7 +196,9 @@ def _apply(p: Plan, cache: Path, postgres_url: str | None, conflicts: str, timin
         scratch = Path(tmp)
         base = read_base(p.project)
         if base is None:
-            yield Warning("generate", "no .codebegen/base in the project: the merge base is the old spec rendered again")
+            yield Warning(
+                "generate", "no .codebegen/base in the project: the merge base is the old spec rendered again"
+            )
             base = _render(p.old, p.template, scratch / "base")
         theirs = _render(p.new, p.template, scratch / "theirs")
         ours = project_files(p.project)

@@ -97,7 +97,9 @@ def new_revision(project: Path, old: ProjectSpec, new: ProjectSpec, diff: SpecDi
         if data.get("problems"):
             raise MigrationError(f"the change cannot be applied to stored rows: {data['problems'][0]}")
         tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise MigrationError(f"making the new migration failed: {tail}", hint="the models and the old revisions disagree")
+        raise MigrationError(
+            f"making the new migration failed: {tail}", hint="the models and the old revisions disagree"
+        )
     path = None
     if data.get("path"):
         written = Path(data["path"])
@@ -121,7 +123,9 @@ def document_changes(old: ProjectSpec, new: ProjectSpec, diff: SpecDiff) -> list
         if before is None:
             continue
         for f in e.fields:
-            if before.field(f.name) is None and not any(c.field == f.name and c.what == "renamed" and c.entity == e.name for c in diff.fields):
+            if before.field(f.name) is None and not any(
+                c.field == f.name and c.what == "renamed" and c.entity == e.name for c in diff.fields
+            ):
                 if f.required:
                     value = f.values[0] if f.type == "enum" and f.values else DOCUMENT_DEFAULTS[f.type]
                     out.append(f"{e.name}.{f.name}: stored documents get {value!r} (a required new field)")
@@ -218,4 +222,13 @@ def write_document_migration(project: Path, old: ProjectSpec, new: ProjectSpec, 
     return rel
 
 
-__all__ = ["DOCUMENT_DEFAULTS", "document_steps", "write_document_migration", "MigrationError", "Revision", "document_changes", "new_revision", "row_defaults"]
+__all__ = [
+    "DOCUMENT_DEFAULTS",
+    "document_steps",
+    "write_document_migration",
+    "MigrationError",
+    "Revision",
+    "document_changes",
+    "new_revision",
+    "row_defaults",
+]

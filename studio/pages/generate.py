@@ -23,11 +23,11 @@ from engine import templates
 from engine.errors import EngineError
 from engine.spec import ProjectSpec
 from studio import schema_table
-from studio.pages import versions
 from studio.backends import SharedBackends
 from studio.errors import user_error
 from studio.history import History
 from studio.limits import admission
+from studio.pages import versions
 from studio.run_view import RunView
 from studio.runner import LiveRun, project_files, write_zip
 from studio.settings import StudioSettings

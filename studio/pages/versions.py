@@ -111,7 +111,9 @@ def wire_follow_up(ctx: Any, page: Any, box: FollowUp, drive: Callable[[LiveRun]
     def previous_run(current: dict[str, Any], user: str) -> Any:
         row = ctx.history.get(user, (current or {}).get("run_id", "")) if current else None
         if row is None or row.status != "passed":
-            raise user_error(EngineError("no verified project is open", hint="generate one (or open one from History) first"))
+            raise user_error(
+                EngineError("no verified project is open", hint="generate one (or open one from History) first")
+            )
         return row
 
     def preview(change: str, current: dict[str, Any], request: gr.Request) -> dict[Any, Any]:
@@ -147,7 +149,9 @@ def wire_follow_up(ctx: Any, page: Any, box: FollowUp, drive: Callable[[LiveRun]
         yield {box.apply: gr.Button(visible=False), box.discard: gr.Button(visible=False)}
         yield from drive(live)
 
-    box.preview.click(preview, [box.change, page.current], [box.diff, box.apply, box.discard], api_name="iterate_preview")
+    box.preview.click(
+        preview, [box.change, page.current], [box.diff, box.apply, box.discard], api_name="iterate_preview"
+    )
     box.discard.click(discard, None, [box.diff, box.apply, box.discard], api_name="iterate_discard")
     box.apply.click(
         apply, [box.change, page.profile, page.current], [*page.outputs(), box.apply, box.discard],
@@ -225,13 +229,18 @@ def wire_versions(ctx: Any, history_page: Any, box: Versions) -> None:
         rows = ctx.history.versions(user, project[0]) if project else []
         choices = [(f"v{v.version} · {v.status} · {v.prompt[:50]}", v.run_id) for v in rows]
         previous = rows[-2].run_id if len(rows) > 1 else None
-        return {box.a: gr.Dropdown(choices=choices, value=previous), box.b: gr.Dropdown(choices=choices, value=run_id if rows else None)}
+        return {
+            box.a: gr.Dropdown(choices=choices, value=previous),
+            box.b: gr.Dropdown(choices=choices, value=run_id if rows else None),
+        }
 
     def compare(a: str | None, b: str | None, request: gr.Request) -> dict[Any, Any]:
         user = current_user(request, settings)
         old, new = (ctx.history.get(user, a) if a else None), (ctx.history.get(user, b) if b else None)
         if old is None or new is None:
-            raise user_error(EngineError("pick two versions", hint="choose a run in the list, then two of its versions"))
+            raise user_error(
+                EngineError("pick two versions", hint="choose a run in the list, then two of its versions")
+            )
         spec_md, files = compare_versions(old.spec, new.spec, ctx.history.files(user, a), ctx.history.files(user, b))
         return {box.spec_diff: spec_md, box.file_diff: gr.Code(value=files, language="markdown")}
 

@@ -20,7 +20,9 @@ from tests.studio.test_browser import RUN_TIMEOUT_MS, download, enter_prompt, ge
 pytestmark = pytest.mark.slow
 
 
-def test_a_person_iterates_the_open_project_and_compares_two_versions(served: Served, page: Any, tmp_path: Path) -> None:
+def test_a_person_iterates_the_open_project_and_compares_two_versions(
+    served: Served, page: Any, tmp_path: Path
+) -> None:
     page.goto(served.url)
     enter_prompt(page)
     first = generate_and_wait(page)
