@@ -387,3 +387,27 @@ def test_iterate_a_mongo_project_writes_its_document_migration(tmp_path: Path, r
     assert "Task.due_date: stored documents get '1970-01-01'" in said
     assert (out / "migrations" / "0002_field_task_due_date_added_date_required.py").is_file()
     assert not (out / "alembic").exists()
+
+
+def test_what_the_reader_leaves_goes_to_the_parser_and_only_additions_are_taken() -> None:
+    from engine.iteration.change import change_stage
+    from engine.models.fake import FakeBackend
+
+    rerolled = json.loads(json.dumps(SPEC))
+    rerolled["entities"][0]["fields"][0]["type"] = "int"  # the model re-rolls a field the spec has ...
+    rerolled["entities"][0]["fields"].append({"name": "colour", "type": "str", "required": False})  # ... and adds one
+    rerolled["relationships"] = []  # ... and loses a link
+    parser = FakeBackend([json.dumps(rerolled)])
+    gen = change_stage(spec(), "tasks should also carry their colour, please", parser)
+    events = []
+    while True:
+        try:
+            events.append(next(gen))
+        except StopIteration as stop:
+            read = stop.value
+            break
+    assert read.unread == ["tasks should also carry their colour, please"] and parser.calls
+    task = read.spec.entity("Task")
+    assert task.field("colour") is not None and task.field("title").type == "str"
+    assert len(read.spec.relationships) == 1
+    assert "Tasks have title (str)" in parser.calls[0]["messages"][-1]["content"]
