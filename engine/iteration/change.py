@@ -293,9 +293,21 @@ def describe(spec: ProjectSpec) -> str:
     return " ".join(parts)
 
 
+class LazyParser:
+    """The parser role of a profile, loaded only when a clause needs it (most changes need no model)."""
+
+    def __init__(self, load: Any) -> None:
+        self._load = load
+
+    def get(self) -> Any:
+        return self._load()
+
+
 def change_stage(spec: ProjectSpec, change: str, parser: Any | None) -> Generator[Event, None, ReadChange]:
     """Read a change: deterministically first, then the parser role (if given) for what is left."""
     result = read_change(spec, change)
+    if result.unread and isinstance(parser, LazyParser):
+        parser = parser.get()
     if result.unread and parser is None:
         raise PromptError(
             f"cannot read {result.unread[0]!r} without a model",
@@ -353,4 +365,4 @@ def _additions(current: ProjectSpec, parsed: ProjectSpec) -> ProjectSpec:
         return current
 
 
-__all__ = ["ReadChange", "change_stage", "describe", "read_change"]
+__all__ = ["LazyParser", "ReadChange", "change_stage", "describe", "read_change"]

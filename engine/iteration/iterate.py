@@ -43,7 +43,7 @@ from engine.events import (
 from engine.gate.project_imports import is_skipped
 from engine.gate.verify import project_template, verify
 from engine.iteration.base import STATE_DIR, is_codebegen_project, project_files, read_base, write_base
-from engine.iteration.change import change_stage
+from engine.iteration.change import LazyParser, change_stage
 from engine.iteration.diff import SpecDiff, diff_specs
 from engine.iteration.merge import HISTORY_DIRS, MergeResult, conflict_hunks, merge_projects
 from engine.iteration.migration import document_changes, new_revision, write_document_migration
@@ -131,13 +131,14 @@ def iterate(
     timings: dict[str, float] = {}
     begun = time.perf_counter()
     try:
-        parser = None
+        parser: Any = None
         if spec is None and not no_models:
-            if backends is None:
+            if backends is not None:
+                parser = backends["parser"]
+            else:
                 from engine.pipeline import load_backends
 
-                backends = load_backends(profile)
-            parser = backends["parser"]
+                parser = LazyParser(lambda: load_backends(profile)["parser"])
         the_plan: Plan = yield from _timed(plan_stage(project_dir, change, spec=spec, renames=renames, parser=parser),
                                            timings)  # fmt: skip
         if confirm is not None and not confirm(the_plan.diff):
@@ -169,10 +170,15 @@ def _render(spec: ProjectSpec, template: str, into: Path) -> dict[str, bytes]:
     return project_files(into)
 
 
+_DATA_FILES = (".db", ".sqlite", ".sqlite3", ".db-journal", ".db-wal")
+
+
 def _copy_project(project: Path, into: Path) -> None:
+    """The project's source for the merge and the gate: no VCS, caches, venvs or database files."""
+
     def ignore(folder: str, names: list[str]) -> set[str]:
         rel = Path(folder).relative_to(project).parts
-        return {n for n in names if is_skipped((*rel, n), is_dir=Path(folder, n).is_dir())}
+        return {n for n in names if is_skipped((*rel, n), is_dir=Path(folder, n).is_dir()) or n.endswith(_DATA_FILES)}
 
     shutil.copytree(project, into, symlinks=True, ignore=ignore)
 
@@ -201,7 +207,8 @@ def _apply(p: Plan, cache: Path, postgres_url: str | None, conflicts: str, timin
             )
             base = _render(p.old, p.template, scratch / "base")
         theirs = _render(p.new, p.template, scratch / "theirs")
-        ours = project_files(p.project)
+        ours = {rel: (p.project / rel).read_bytes() for rel in sorted(set(base) | set(theirs))
+                if (p.project / rel).is_file()}  # fmt: skip
         merged = merge_projects(base, ours, theirs)
         for c in merged.conflicts:
             hunks = "\n...\n".join(conflict_hunks(c)) if c.hunks else ""
