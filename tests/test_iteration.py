@@ -65,6 +65,13 @@ def test_common_change_forms_are_read_without_a_model(change: str, expected: lis
     assert diff_specs(old, read.spec, read.renames).lines() == expected
 
 
+def test_in_words_a_removal_and_an_addition_are_never_read_as_a_rename(project: Path) -> None:
+    from engine.iteration.iterate import plan
+
+    lines = plan(project, "remove the fax field; add a phone to tasks").diff.lines()
+    assert lines == ["+ field Task.phone added: str, required", "- field Task.fax removed: its values are dropped"]
+
+
 def test_what_cannot_be_read_is_said_not_guessed() -> None:
     assert read_change(spec(), "make it faster").unread == ["make it faster"]
     with pytest.raises(PromptError, match="no field 'fax_number'"):

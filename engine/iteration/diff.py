@@ -92,8 +92,13 @@ def _rel_desc(r: RelationshipSpec) -> str:
     return f"{r.source} -> {r.target} ({r.kind}{', as ' + r.name if r.name else ''})"
 
 
-def diff_specs(old: ProjectSpec, new: ProjectSpec, renames: dict[str, str] | None = None) -> SpecDiff:
-    """The difference old -> new. ``renames`` maps ``"Entity.old_field"`` to the new field name."""
+def diff_specs(
+    old: ProjectSpec, new: ProjectSpec, renames: dict[str, str] | None = None, *, infer: bool = True
+) -> SpecDiff:
+    """The difference old -> new. ``renames`` maps ``"Entity.old_field"`` to the new field name.
+
+    ``infer=False`` (a change in words, whose renames are all said) never guesses a rename.
+    """
     given: dict[str, dict[str, str]] = {}
     for key, to in (renames or {}).items():
         entity, _, old_field = key.partition(".")
@@ -113,7 +118,7 @@ def diff_specs(old: ProjectSpec, new: ProjectSpec, renames: dict[str, str] | Non
             continue
         if e_old.owned != e_new.owned:
             d.owned.append(f"entity {e_new.name} {'owned by its creator' if e_new.owned else 'no longer owned'}")
-        d.fields += _field_changes(e_old.name, e_old.fields, e_new.fields, given.get(e_new.name, {}))
+        d.fields += _field_changes(e_old.name, e_old.fields, e_new.fields, given.get(e_new.name, {}), infer)
     for entity, mapping in given.items():
         for old_field, to in mapping.items():
             e_old, e_new = old.entity(entity), new.entity(entity)
@@ -131,14 +136,22 @@ def diff_specs(old: ProjectSpec, new: ProjectSpec, renames: dict[str, str] | Non
     return d
 
 
-def _field_changes(entity: str, old: list[FieldSpec], new: list[FieldSpec], given: dict[str, str]) -> list[FieldChange]:
+def _field_changes(
+    entity: str, old: list[FieldSpec], new: list[FieldSpec], given: dict[str, str], infer: bool
+) -> list[FieldChange]:
     old_by = {f.name: f for f in old}
     new_by = {f.name: f for f in new}
     renamed = {o: n for o, n in given.items() if o in old_by and n in new_by and o not in new_by}
     removed = [n for n in old_by if n not in new_by and n not in renamed]
     added = [n for n in new_by if n not in old_by and n not in renamed.values()]
     inferred: set[str] = set()
-    if not given and len(removed) == 1 and len(added) == 1 and old_by[removed[0]].type == new_by[added[0]].type:
+    if (
+        infer
+        and not given
+        and len(removed) == 1
+        and len(added) == 1
+        and old_by[removed[0]].type == new_by[added[0]].type
+    ):
         renamed[removed[0]] = added[0]
         inferred.add(removed[0])
         removed, added = [], []

@@ -87,7 +87,7 @@ def plan_stage(project_dir: str | Path, change: str | None = None, *, spec: Proj
         new = spec
         yield SpecArtifact("parse", new)
     templates.check_supported(new, templates.load_template(template))
-    diff = diff_specs(old, new, given)
+    diff = diff_specs(old, new, given, infer=spec is not None)  # words say every rename
     if diff.empty:
         raise EngineError("the change does not change the spec", hint="say what to add, rename or remove")
     yield DocumentArtifact("parse", "spec diff", diff.text())
