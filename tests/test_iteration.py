@@ -418,3 +418,17 @@ def test_what_the_reader_leaves_goes_to_the_parser_and_only_additions_are_taken(
     assert task.field("colour") is not None and task.field("title").type == "str"
     assert len(read.spec.relationships) == 1
     assert "Tasks have title (str)" in parser.calls[0]["messages"][-1]["content"]
+
+
+def test_iterate_argument_errors_are_one_line(project: Path, tmp_path: Path) -> None:
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(SPEC))
+    for args, needle in (
+        (["add a due date to tasks", "--rename", "Task.notes=description"], "--rename goes with --spec"),
+        (["--spec", str(new), "--rename", "notes=description"], "expected ENTITY.OLD=NEW"),
+        (["--spec", str(new), "--yes"], "the change does not change the spec"),
+        (["--spec", str(new), "--rename", "Task.nope=x", "--yes"], "no such field"),
+    ):
+        proc = codebegen("iterate", str(project), *args, "--no-models")
+        errors = [line for line in proc.stderr.splitlines() if line.startswith("codebegen: error:")]
+        assert proc.returncode != 0 and len(errors) == 1 and needle in errors[0], proc.stderr
