@@ -27,6 +27,8 @@ system-deps:
 	  || (apt-get update -qq && apt-get install -y -qq postgresql) || echo "warning: no PostgreSQL; postgres tests will be skipped"
 	@test -x /usr/bin/chromium \
 	  || (apt-get update -qq && apt-get install -y -qq chromium) || echo "warning: no chromium; studio browser tests will be skipped"
+	@command -v git >/dev/null 2>&1 \
+	  || (apt-get update -qq && apt-get install -y -qq git) || echo "warning: no git; codebegen iterate (git merge-file) will refuse"
 
 studio: $(STAMP)
 	$(BIN)/codebegen studio --host 127.0.0.1 --port 7860

@@ -162,6 +162,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.passed else EXIT_ERROR
 
 
+def cmd_iterate(args: argparse.Namespace) -> int:
+    from engine.iteration.command import run
+
+    return run(args, cache_dir=_home(), postgres_url=_postgres_url(args), progress=Progress())
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.training.command import run
 
@@ -220,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="default")
     p.add_argument("--bare", action="store_true", help="the parser without its adapter (the before of before/after)")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("iterate", help="change a project (in words or by a new spec), keeping your edits and data")
+    from engine.iteration.command import add_arguments as add_iterate_arguments
+
+    add_iterate_arguments(p)
+    p.set_defaults(func=cmd_iterate)
 
     p = sub.add_parser("train", help="train a LoRA adapter for a role of the embedded default model (CPU)")
     from engine.training.command import add_arguments

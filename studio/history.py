@@ -7,6 +7,8 @@ template, profile, status, timings, spec, trust report, findings, and the projec
 so a past run can be opened and downloaded again after the run directory is gone. Beside
 them, a ledger of when each user started a run (``run_starts``), which deleting a run leaves
 alone: per-user rate limits count it (``starts_since``), so they survive deletes and restarts.
+Runs made by iterating a project are its versions (``project_versions``: the project is its
+first run; each version keeps its spec, diff, trust report and files as a run).
 
 Every read and write names the user: one user never sees another's rows. A run is written
 ``running`` when it starts, its spec as soon as it is known, and everything else when it ends;
@@ -100,6 +102,21 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0005_project_versions",
+        # A run made by iterating (or restoring) another joins that run's project as its next
+        # version; a run without a row here is version 1 of its own project.
+        """
+        CREATE TABLE project_versions (
+            run_id VARCHAR PRIMARY KEY,
+            user_id VARCHAR NOT NULL,
+            project_id VARCHAR NOT NULL,
+            version INTEGER NOT NULL,
+            diff VARCHAR NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX project_versions_by_project ON project_versions (user_id, project_id, version);
+        """,
+    ),
 )
 PR_STATES = ("open", "closed", "merged")
 
@@ -128,6 +145,19 @@ class RunRow:
     @property
     def seconds(self) -> float | None:
         return self.timings.get("total")
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One version of a project: the run that made it and what it changed."""
+
+    run_id: str
+    version: int
+    project_id: str
+    diff: list[str]
+    status: str
+    created_at: datetime
+    prompt: str
 
 
 _COLUMNS = (
@@ -366,6 +396,52 @@ class History:
                 [run_id, user],
             ).fetchall()
         return {path: bytes(content) for path, content in rows}
+
+    # --- versions of a project ----------------------------------------------------------------
+
+    def project_of(self, user: str, run_id: str) -> tuple[str, int] | None:
+        """(project id, version) of a run: its project is the first run's id."""
+        with self._tx() as cur:
+            row = cur.execute(
+                "SELECT COALESCE(v.project_id, r.id), COALESCE(v.version, 1) FROM runs r "
+                "LEFT JOIN project_versions v ON v.run_id = r.id WHERE r.id = ? AND r.user_id = ?",
+                [run_id, user],
+            ).fetchone()
+        return (row[0], int(row[1])) if row else None
+
+    def add_version(self, user: str, run_id: str, *, of: str, diff: list[str] | None = None) -> int:
+        """Make ``run_id`` the next version of the project run ``of`` belongs to; returns its number."""
+        project = self.project_of(user, of)
+        if project is None:
+            raise KeyError(of)
+        with self._tx() as cur:
+            (highest,) = cur.execute(
+                "SELECT max(version) FROM project_versions WHERE user_id = ? AND project_id = ?", [user, project[0]]
+            ).fetchone()
+            version = max(int(highest or 1), 1) + 1
+            cur.execute(
+                "INSERT INTO project_versions VALUES (?, ?, ?, ?, ?)",
+                [run_id, user, project[0], version, json.dumps(list(diff or []))],
+            )
+        return version
+
+    def record_diff(self, user: str, run_id: str, diff: list[str]) -> None:
+        with self._tx() as cur:
+            cur.execute(
+                "UPDATE project_versions SET diff = ? WHERE run_id = ? AND user_id = ?",
+                [json.dumps(diff), run_id, user],
+            )
+
+    def versions(self, user: str, project_id: str) -> list[VersionRow]:
+        """Every version of a project, oldest first (deleted runs are gone from it)."""
+        with self._tx() as cur:
+            rows = cur.execute(
+                "SELECT r.id, COALESCE(v.version, 1), COALESCE(v.project_id, r.id), COALESCE(v.diff, '[]'), r.status, "
+                "r.created_at, r.prompt FROM runs r LEFT JOIN project_versions v ON v.run_id = r.id "
+                "WHERE r.user_id = ? AND COALESCE(v.project_id, r.id) = ? ORDER BY 2, r.created_at",
+                [user, project_id],
+            ).fetchall()
+        return [VersionRow(i, int(n), p, json.loads(d), st, at, pr) for i, n, p, d, st, at, pr in rows]
 
     def close(self) -> None:
         with self._lock:

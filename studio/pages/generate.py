@@ -27,6 +27,7 @@ from studio.backends import SharedBackends
 from studio.errors import user_error
 from studio.history import History
 from studio.limits import admission
+from studio.pages import versions
 from studio.run_view import RunView
 from studio.runner import LiveRun, project_files, write_zip
 from studio.settings import StudioSettings
@@ -217,6 +218,7 @@ def build(ctx: Studio) -> GeneratePage:
             cancel_btn = gr.Button("Cancel", variant="stop", visible=False, elem_id="cancel")
             download = gr.DownloadButton("Download ZIP", visible=False, elem_id="download")
     progress = gr.Markdown("Describe a backend and press **Generate**.", elem_id="progress")
+    follow_up = versions.follow_up_box()
     with gr.Accordion("Model output", open=False):
         output = gr.Textbox(show_label=False, lines=6, max_lines=12, interactive=False, elem_id="model-output")
     with gr.Tabs(elem_id="stage-tabs") as tabs:
@@ -260,11 +262,12 @@ def build(ctx: Studio) -> GeneratePage:
         prompt, template, profile, generate_btn, cancel_btn, download, progress, output, tabs, name, description,
         auth, entities, relations, regenerate_btn, diagram, files, code, review, checks, findings, readme, current,
     )  # fmt: skip
-    _wire(ctx, page)
+    drive = _wire(ctx, page)
+    versions.wire_follow_up(ctx, page, follow_up, drive)
     return page
 
 
-def _wire(ctx: Studio, page: GeneratePage) -> None:
+def _wire(ctx: Studio, page: GeneratePage) -> Any:
     settings = ctx.settings
 
     def drive(live: LiveRun) -> Iterator[dict[Any, Any]]:
@@ -379,3 +382,4 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
         api_name="cancel", concurrency_limit=None,
     )  # fmt: skip
     page.files.change(show_file, [page.files, page.current], [page.code], api_name="show_file", show_progress="hidden")
+    return drive  # the follow-up box (studio.pages.versions) streams its iterations with it
