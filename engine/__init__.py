@@ -13,8 +13,8 @@ engine never imports them)::
 from engine.errors import EngineError
 from engine.events import STAGES, Done, Event
 from engine.gate.verify import verify
-from engine.iteration.iterate import iterate
 from engine.generate import GenerateResult, generate_project
+from engine.iteration.iterate import iterate
 from engine.pipeline import collect, load_backends, run
 from engine.spec import ProjectSpec, load_spec, parse_spec, spec_json_schema
 from engine.templates import DEFAULT_TEMPLATE, list_templates
