@@ -11,15 +11,13 @@ never queued behind anything. The model backends are loaded once per profile and
 
 from __future__ import annotations
 
-from typing import Any
-
 import gradio as gr
 
 from studio.backends import BackendProvider, SharedBackends
-from studio.history import open_history
-from studio.pages import generate, history
+from studio.pages import account, generate, history
 from studio.pages.generate import Studio
 from studio.settings import StudioSettings, get_settings
+from studio.store import open_store
 from studio.users import login_controls
 
 CSS = """
@@ -40,7 +38,7 @@ def create_app(settings: StudioSettings | None = None, *, backends: BackendProvi
     settings = settings or get_settings()
     ctx = Studio(
         settings=settings,
-        history=open_history(settings.database),
+        history=open_store(settings.database, settings.database_url).history,
         backends=SharedBackends(backends) if backends is not None else SharedBackends(),
     )
     with gr.Blocks(title="codebegen studio", analytics_enabled=False) as app:
@@ -51,14 +49,21 @@ def create_app(settings: StudioSettings | None = None, *, backends: BackendProvi
                 gen = generate.build(ctx)
             with gr.Tab("History", id="history", elem_id="page-history") as history_tab:
                 history.build(ctx, gen, pages, history_tab, app)
+            with gr.Tab("Account", id="account", elem_id="page-account") as account_tab:
+                account.build(ctx, account_tab, app)
     app.queue(max_size=settings.max_queue, default_concurrency_limit=4)
     app.studio = ctx  # type: ignore[attr-defined]  # tests and benchmarks read the shared state
     return app
 
 
-def serve(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, **options: Any) -> gr.Blocks:
-    """Start serving ``app``; ``prevent_thread_lock=True`` returns at once (tests, benchmarks)."""
-    app.launch(server_name=host, server_port=port, css=CSS, show_error=True, footer_links=["api"], **options)
+def serve(
+    app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, prevent_thread_lock: bool = False, quiet: bool = False
+) -> gr.Blocks:
+    """Serve ``app`` inside the studio's FastAPI server (``studio.server``: the UI, ``/api/v1``, ``/auth``);
+    ``prevent_thread_lock=True`` returns at once (tests, benchmarks), ``app.close()`` stops it."""
+    from studio.server import create_server, run
+
+    run(app, create_server(app, css=CSS), host, port, block=not prevent_thread_lock, quiet=quiet)
     return app
 
 

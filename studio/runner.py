@@ -47,12 +47,16 @@ class LiveRun:
         prompt: str | None = None,
         spec: ProjectSpec | None = None,
         parent_id: str | None = None,
+        actor: str | None = None,
+        key_id: str | None = None,
     ) -> None:
         self.history, self.settings, self._backends = history, settings, backends
         self.user, self.template, self.profile = user, template, profile
         self.prompt, self.spec = prompt, spec
         label = prompt if prompt is not None else f"(edited schema of run {parent_id})" if parent_id else "(spec)"
-        self.id = history.start(user, prompt=label, template=template, profile=profile, parent_id=parent_id)
+        self.id = history.start(
+            user, prompt=label, template=template, profile=profile, parent_id=parent_id, actor=actor, key_id=key_id
+        )
         self.dir = settings.runs_dir / self.id
         self.project_dir = self.dir / "project"
         self.done: ev.Done | None = None
