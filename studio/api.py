@@ -81,6 +81,30 @@ class Created(BaseModel):
     events: str
 
 
+def caller(request: Request) -> Caller:
+    """The caller of a request: its API key's user and scopes, or the signed-in session's user (all scopes)."""
+    store: Store = request.app.state.store
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(
+                401, "the Authorization header must be 'Bearer <API key>'", headers={"WWW-Authenticate": "Bearer"}
+            )
+        key = store.authenticate(token.strip())
+        return Caller(key.user_id, key, key.scopes)
+    info = account(request.scope.get("session") or {})
+    if info is not None:
+        return Caller(str(info["id"]), None, SCOPES)
+    raise ApiError(
+        401, "authentication required", "send Authorization: Bearer <API key> (codebegen keys create NAME)",
+        headers={"WWW-Authenticate": "Bearer"},
+    )  # fmt: skip
+
+
+Who = Annotated[Caller, Depends(caller)]
+
+
 def _project_id(owner: str, name: str) -> str:
     return hashlib.sha256(f"{owner}\0{name}".encode()).hexdigest()[:16]
 
@@ -102,6 +126,7 @@ def create_api(store: Store, settings: StudioSettings, jobs: Jobs) -> FastAPI:
         description="Generations from a prompt or a spec, their events as Server-Sent Events, status, trust report "
         "and ZIP; projects and versions. Authenticate with `Authorization: Bearer <API key>`.",
     )  # fmt: skip
+    api.state.store = store
     history = store.history
 
     @api.exception_handler(ApiError)
@@ -114,26 +139,6 @@ def create_api(store: Store, settings: StudioSettings, jobs: Jobs) -> FastAPI:
         body = {"detail": exc.message} | ({"hint": exc.hint} if exc.hint else {})
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
         return JSONResponse(body, status_code=exc.status, headers=headers)
-
-    def caller(request: Request) -> Caller:
-        header = request.headers.get("authorization")
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise ApiError(
-                    401, "the Authorization header must be 'Bearer <API key>'", headers={"WWW-Authenticate": "Bearer"}
-                )
-            key = store.authenticate(token.strip())
-            return Caller(key.user_id, key, key.scopes)
-        info = account(request.scope.get("session") or {})
-        if info is not None:
-            return Caller(str(info["id"]), None, SCOPES)
-        raise ApiError(
-            401, "authentication required", "send Authorization: Bearer <API key> (codebegen keys create NAME)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )  # fmt: skip
-
-    Who = Annotated[Caller, Depends(caller)]
 
     def owned_run(who: Caller, run_id: str) -> tuple[RunRow, str]:
         """The run and its owner, when ``who`` may read it; else 404 (never saying whose it is)."""
