@@ -160,7 +160,7 @@ def sign_in(page: Any, served: Served, provider: str, who: str) -> list[str]:
     callbacks: list[str] = []
     page.on("request", lambda r: callbacks.append(r.url) if "/auth/callback/" in r.url else None)
     page.goto(served.url)
-    expect(page.locator("#signed-in")).to_contain_text("Sign in to generate")
+    expect(page.locator("#signed-in")).to_contain_text("Sign in to generate", timeout=30_000)
     page.locator("#sign-in-mock").click()
     page.wait_for_url(f"{provider}/oauth2/authorize?**")
     assert "code_challenge_method=S256" in page.url and "state=" in page.url
@@ -207,6 +207,8 @@ def test_two_members_of_an_organization_and_an_outsider(accounts: Served, oidc_p
         assert store.role("acme", "oidc:mock:bob-sub") == "viewer"
         again = bob.goto(link)  # single use
         assert again is not None and again.status == 410
+        expect(bob.locator("#auth-error")).to_contain_text("used already")
+        bob.goto(accounts.url)
 
         # Alice generates in acme; Bob sees the run and may download it, but cannot generate.
         open_tab(alice, "Generate")
