@@ -189,6 +189,12 @@ def cmd_studio(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from studio.keys import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codebegen", description="Describe a backend, get a verified FastAPI project."
@@ -249,6 +255,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.set_defaults(func=cmd_studio)
+
+    p = sub.add_parser("keys", help="API keys of the studio's REST API: create, list, revoke")
+    p.add_argument("--user", help="the user the keys belong to (default: the studio's local user)")
+    keys = p.add_subparsers(dest="keys_command", required=True)
+    k = keys.add_parser("create", help="create a key; prints it once, alone on the last line")
+    k.add_argument("name", help="what the key is for, e.g. ci")
+    k.add_argument("--scope", default="read,generate", help="comma-separated: read, generate (default: both)")
+    k.add_argument("--expires-days", type=int, default=None, help="the key stops working after this many days")
+    keys.add_parser("list", help="list the keys (never the keys themselves)")
+    keys.add_parser("revoke", help="revoke a key by its id").add_argument("id")
+    p.set_defaults(func=cmd_keys)
     return parser
 
 

@@ -1,8 +1,9 @@
-"""The run history: every run of every user, in one DuckDB file.
+"""The run history: every run of every user (or organization), in the studio database.
 
-Owns the database: one connection per process (``open_history``), forward-only named
-migrations recorded in ``migrations``, short transactions (one per call; each thread works
-on its own cursor of the one connection), and the rows themselves: a run with its prompt,
+Owns the runs' tables: forward-only named migrations recorded in ``migrations``, short
+transactions (one per call, through ``studio.database``: a DuckDB file by default, one
+connection per process via ``open_history``; PostgreSQL when ``studio.store`` opens it on a
+server), and the rows themselves: a run with its prompt,
 template, profile, status, timings, spec, trust report, findings, and the project's files,
 so a past run can be opened and downloaded again after the run directory is gone. Beside
 them, a ledger of when each user started a run (``run_starts``), which deleting a run leaves
@@ -25,11 +26,12 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
+from studio.database import Cursor, Database
+from studio.database import utc_now as _utc_now
 
 STATUSES = ("running", "passed", "failed", "cancelled", "interrupted")
 
@@ -117,6 +119,17 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX project_versions_by_project ON project_versions (user_id, project_id, version);
         """,
     ),
+    (
+        # who started a run (the signed-in person, when the run belongs to an organization) and
+        # with which API key: the per-user and per-key limits count this one ledger
+        "0006_run_starts_actor_key",
+        """
+        DROP INDEX run_starts_by_user;
+        ALTER TABLE run_starts ADD COLUMN key_id VARCHAR;
+        CREATE INDEX run_starts_by_user ON run_starts (user_id, started_at);
+        CREATE INDEX run_starts_by_key ON run_starts (key_id, started_at);
+        """,
+    ),
 )
 PR_STATES = ("open", "closed", "merged")
 
@@ -179,55 +192,33 @@ def _row(values: tuple[Any, ...]) -> RunRow:
 
 def utc_now() -> datetime:
     """Now, as the naive UTC timestamp every table of this database stores."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    return _utc_now()
 
 
 class History:
     """The history database of one process. Use ``open_history(path)``, not this constructor."""
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._con = duckdb.connect(str(path))
-        self._lock = threading.Lock()  # guards cursor creation and close, not the queries
+    def __init__(self, path: Path | None = None, *, database: Database | None = None) -> None:
+        self.db = database if database is not None else Database(Path(path))  # type: ignore[arg-type]
+        self.path = self.db.path
         self.migrate()
         self.interrupted_on_open = self._mark_interrupted()
 
     @contextmanager
-    def _tx(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._lock:
-            cur = self._con.cursor()
-        try:
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
-        finally:
-            cur.close()
+    def _tx(self) -> Iterator[Cursor]:
+        with self.db.tx() as cur:
+            yield cur
 
     def migrate(self) -> list[str]:
         """Apply the migrations this database has not seen, in order; return their names."""
-        with self._tx() as cur:
-            cur.execute("CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
-            done = {name for (name,) in cur.execute("SELECT name FROM migrations").fetchall()}
-        applied = []
-        for name, sql in MIGRATIONS:
-            if name in done:
-                continue
-            with self._tx() as cur:
-                cur.execute(sql)
-                cur.execute("INSERT INTO migrations VALUES (?, ?)", [name, utc_now()])
-            applied.append(name)
-        return applied
+        return self.db.migrate(MIGRATIONS)
 
     def applied_migrations(self) -> list[str]:
-        with self._tx() as cur:
-            return [n for (n,) in cur.execute("SELECT name FROM migrations ORDER BY name").fetchall()]
+        return self.db.applied_migrations()
 
     def _mark_interrupted(self) -> int:
+        if self.db.postgres:  # other studio processes share the server: their running rows are alive
+            return 0
         with self._tx() as cur:
             (count,) = cur.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()
             cur.execute(
@@ -239,7 +230,18 @@ class History:
 
     # --- writes -------------------------------------------------------------------------------
 
-    def start(self, user: str, *, prompt: str, template: str, profile: str, parent_id: str | None = None) -> str:
+    def start(
+        self,
+        user: str,
+        *,
+        prompt: str,
+        template: str,
+        profile: str,
+        parent_id: str | None = None,
+        actor: str | None = None,
+        key_id: str | None = None,
+    ) -> str:
+        """Record a run of ``user`` (its owner); the ledger counts it for ``actor`` (default: the owner) and ``key_id``."""
         run_id, now = uuid.uuid4().hex[:12], utc_now()
         with self._tx() as cur:
             cur.execute(
@@ -247,7 +249,9 @@ class History:
                 "VALUES (?, ?, ?, ?, ?, ?, 'running', ?)",
                 [run_id, user, now, prompt, template, profile, parent_id],
             )
-            cur.execute("INSERT INTO run_starts VALUES (?, ?)", [user, now])
+            cur.execute(
+                "INSERT INTO run_starts (user_id, started_at, key_id) VALUES (?, ?, ?)", [actor or user, now, key_id]
+            )
         return run_id
 
     def record_spec(self, user: str, run_id: str, spec: Mapping[str, Any]) -> None:
@@ -383,6 +387,15 @@ class History:
             ).fetchall()
         return [started for (started,) in rows]
 
+    def key_starts_since(self, key_id: str, since: datetime) -> list[datetime]:
+        """When runs were started with API key ``key_id`` at or after ``since``, oldest first."""
+        with self._tx() as cur:
+            rows = cur.execute(
+                "SELECT started_at FROM run_starts WHERE key_id = ? AND started_at >= ? ORDER BY started_at",
+                [key_id, since],
+            ).fetchall()
+        return [started for (started,) in rows]
+
     def get(self, user: str, run_id: str) -> RunRow | None:
         with self._tx() as cur:
             row = cur.execute(f"SELECT {_COLUMNS} FROM runs WHERE id = ? AND user_id = ?", [run_id, user]).fetchone()
@@ -444,8 +457,7 @@ class History:
         return [VersionRow(i, int(n), p, json.loads(d), st, at, pr) for i, n, p, d, st, at, pr in rows]
 
     def close(self) -> None:
-        with self._lock:
-            self._con.close()
+        self.db.close()
 
 
 _open: dict[Path, History] = {}

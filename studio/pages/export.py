@@ -107,7 +107,7 @@ def build(ctx: Studio, pick: Any) -> None:
         result = gr.Markdown(elem_id="push-result")
 
     def on_push(run_id: str | None, remote: str, github: str, token: str, branch: str, request: gr.Request) -> str:
-        user = current_user(request, ctx.settings)
+        user = current_user(request, ctx.settings, need="generate")  # viewers only look
         try:
             return push_run(ctx, user, run_id, remote=remote, github=github, token=token, branch=branch)
         except EngineError as exc:

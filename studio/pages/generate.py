@@ -31,7 +31,7 @@ from studio.pages import versions
 from studio.run_view import RunView
 from studio.runner import LiveRun, project_files, write_zip
 from studio.settings import StudioSettings
-from studio.users import current_user, signed_in
+from studio.users import current_user, person, signed_in
 
 EXAMPLES = [
     "A notes API: users register and log in; each note has a title and a body and belongs to its author.",
@@ -297,16 +297,16 @@ def _wire(ctx: Studio, page: GeneratePage) -> Any:
             raise user_error(view.failure)
 
     def generate(prompt: str, template: str, profile: str, request: gr.Request) -> Iterator[dict[Any, Any]]:
-        user = current_user(request, settings)
+        user, actor = current_user(request, settings, need="generate"), person(request, settings)
         if not (prompt or "").strip():
             raise user_error(
                 EngineError("the prompt is empty", hint="describe the backend you want, or pick an example")
             )
         try:
-            with admission(ctx.history, settings, user, prompt):
+            with admission(ctx.history, settings, actor or user, prompt):
                 live = LiveRun(
                     history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
-                    profile=profile, prompt=prompt,
+                    profile=profile, prompt=prompt, actor=actor,
                 )  # fmt: skip
         except EngineError as exc:
             raise user_error(exc) from None
@@ -316,7 +316,7 @@ def _wire(ctx: Studio, page: GeneratePage) -> Any:
         name: str, description: str, auth: bool, entities: list[list[Any]], relations: list[list[Any]],
         template: str, profile: str, current: dict[str, Any], request: gr.Request,
     ) -> Iterator[dict[Any, Any]]:  # fmt: skip
-        user = current_user(request, settings)
+        user, actor = current_user(request, settings, need="generate"), person(request, settings)
         parent = ctx.history.get(user, current.get("run_id", "")) if current else None
         rules = (parent.spec or {}).get("rules", []) if parent else []
         try:
@@ -324,10 +324,10 @@ def _wire(ctx: Studio, page: GeneratePage) -> Any:
                 name=name, description=description, auth=auth, entities=entities or [], relations=relations or [],
                 rules=rules,
             )  # fmt: skip
-            with admission(ctx.history, settings, user):
+            with admission(ctx.history, settings, actor or user):
                 live = LiveRun(
                     history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
-                    profile=profile, spec=spec, parent_id=parent.id if parent else None,
+                    profile=profile, spec=spec, parent_id=parent.id if parent else None, actor=actor,
                 )  # fmt: skip
         except EngineError as exc:
             raise user_error(exc) from None

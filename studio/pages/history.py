@@ -116,7 +116,7 @@ def _wire(ctx: Studio, page: HistoryPage, generate: GeneratePage, pages: gr.Tabs
         return out
 
     def delete_run(run_id: str | None, request: gr.Request) -> dict[Any, Any]:
-        user = current_user(request, ctx.settings)
+        user = current_user(request, ctx.settings, need="generate")  # an organization's viewers only look
         if run_id and ctx.history.delete(user, run_id):
             shutil.rmtree(ctx.settings.runs_dir / run_id, ignore_errors=True)
             gr.Info(f"Deleted run {run_id}.")

@@ -136,7 +136,7 @@ def wire_follow_up(ctx: Any, page: Any, box: FollowUp, drive: Callable[[LiveRun]
         return {box.diff: "", box.apply: gr.Button(visible=False), box.discard: gr.Button(visible=False)}
 
     def apply(change: str, profile: str, current: dict[str, Any], request: gr.Request) -> Iterator[dict[Any, Any]]:
-        user = current_user(request, settings)
+        user = current_user(request, settings, need="generate")  # viewers only look
         row = previous_run(current, user)
         try:
             with admission(ctx.history, settings, user, change):
@@ -245,7 +245,7 @@ def wire_versions(ctx: Any, history_page: Any, box: Versions) -> None:
         return {box.spec_diff: spec_md, box.file_diff: gr.Code(value=files, language="markdown")}
 
     def restore(a: str | None, request: gr.Request) -> dict[Any, Any]:
-        user = current_user(request, settings)
+        user = current_user(request, settings, need="generate")  # viewers only look
         row = ctx.history.get(user, a) if a else None
         if row is None or row.status != "passed":
             raise user_error(EngineError("only a verified version can be restored", hint="pick one that passed"))
