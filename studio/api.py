@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field, ValidationError
 from engine import templates
 from engine.errors import EngineError, PromptError
 from engine.spec import ProjectSpec
+from studio.billing.quota import QuotaExceeded
 from studio.history import RunRow
 from studio.jobs import Jobs
 from studio.limits import RateLimited, admission
@@ -186,13 +187,18 @@ def create_api(store: Store, settings: StudioSettings, jobs: Jobs) -> FastAPI:
         elif not (body.prompt or "").strip():
             raise ApiError(422, "the prompt is empty", "describe the backend you want")
         try:
-            with admission(history, settings, who.user, body.prompt, key_id=who.key.id if who.key else None):
+            with admission(
+                history, settings, who.user, body.prompt, key_id=who.key.id if who.key else None, owner=owner,
+                profile=profile,
+            ):  # fmt: skip
                 job = jobs.start(
                     owner=owner, actor=who.user, key_id=who.key.id if who.key else None, template=body.template,
                     profile=profile, prompt=body.prompt, spec=spec,
                 )  # fmt: skip
         except RateLimited as exc:
             raise ApiError(429, exc.message, exc.hint, {"Retry-After": str(exc.retry_after_s)}) from None
+        except QuotaExceeded as exc:
+            raise ApiError(402, exc.message, exc.hint) from None
         except PromptError as exc:
             raise ApiError(422, exc.message, exc.hint) from None
         except EngineError as exc:
