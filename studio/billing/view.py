@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 
+import gradio as gr
+
 from studio.billing import enabled
 from studio.billing.ledger import Ledger
 from studio.billing.plans import plans
@@ -96,8 +98,6 @@ def notice(ctx: object, page: object, app: object) -> None:
     settings: StudioSettings = ctx.settings  # type: ignore[attr-defined]
     if not enabled(settings):
         return
-    import gradio as gr
-
     from studio.store import open_store
     from studio.users import signed_in
 

@@ -6,7 +6,7 @@ changes nothing), each event processed once (its id stored after it was applied;
 answered ``200`` with ``"replay"`` and ignored), and the handled types:
 ``checkout.session.completed`` (links the customer to the run owner in ``client_reference_id``
 and applies the new subscription), ``customer.subscription.created/updated/deleted`` and
-``invoice.paid`` (the subscription is fetched from the API and its *current* state applied,
+``invoice.paid`` (and its older name ``invoice.payment_succeeded``; the subscription is fetched from the API and its *current* state applied,
 so events arriving out of order cannot leave an old state behind; without a reachable API the
 event's own object is applied unless a newer one was), ``invoice.payment_failed`` (a grace
 period of ``billing_grace_days`` starts; when it ends the owner is back on free). Other types
@@ -54,7 +54,7 @@ def process(billing: StripeBilling, event: dict[str, Any]) -> str:
         return "linked"
     if kind in SUBSCRIPTION_EVENTS:
         return _refresh(billing, obj["id"], None, obj, created)
-    if kind in ("invoice.paid", "invoice.payment_failed"):
+    if kind in ("invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed"):
         owner = ledger.owner_of_customer(obj.get("customer"))
         if owner is None:
             return "unknown customer"
