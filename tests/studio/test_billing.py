@@ -402,3 +402,84 @@ def test_out_of_order_events_are_resolved_by_the_api(studio_settings: StudioSett
     account = Ledger.of(store.db).account("local")
     assert account is not None and account.plan == "team" and account.seats == 3  # the API's state, not the event's
     api.v1.subscriptions.cancel(sub["id"])
+
+
+# --- the REST API and the browser ---------------------------------------------------------------
+
+
+@pytest.fixture
+def billed(studio_settings: StudioSettings) -> Iterator[Any]:
+    """A served studio (the local user, no login) billing with a two-generation free plan; no Stripe API reachable."""
+    from tests.studio.test_api import serve_with
+
+    settings = billing_settings(studio_settings, closed_port_url(), billing_plans={"free": {"monthly_generations": 2}})
+    served = serve_with(settings)
+    try:
+        yield served
+    finally:
+        served.app.close()
+
+
+def use_up_free_generations(store: Store, n: int = 2, owner: str = "local") -> None:
+    for _ in range(n):
+        run = store.history.start(owner, prompt="an earlier run", template="fastapi-sqlalchemy", profile="fake")
+        store.history.finish(owner, run, status="passed")
+
+
+def test_the_rest_api_answers_402_over_the_quota_and_429_over_concurrency(billed: Any) -> None:
+    store = open_store(billed.settings.database)
+    _, secret = store.create_key("local", "ci")
+    api = httpx.Client(base_url=f"{billed.url}/api/v1", headers={"Authorization": f"Bearer {secret}"}, timeout=60)
+    body = {"prompt": "A notes API: notes with a title and a body.", "profile": "fake"}
+    gpu = api.post("/generations", json=body | {"profile": "gpu"})
+    assert gpu.status_code == 402 and "does not include the 'gpu' model profile" in gpu.json()["detail"]
+    running = store.history.start("local", prompt="still going", template="fastapi-sqlalchemy", profile="fake")
+    busy = api.post("/generations", json=body)
+    assert busy.status_code == 429 and "allows 1 at once" in busy.json()["detail"], busy.text
+    assert busy.headers["Retry-After"] == "30"
+    store.history.finish("local", running, status="passed")  # that one counted
+    use_up_free_generations(store, 1)
+    over = api.post("/generations", json=body)
+    assert over.status_code == 402, over.text
+    detail = over.json()
+    assert "used 2 of the 2 generations the Free plan allows" in detail["detail"] and "resets on" in detail["detail"]
+    assert "/billing/checkout?plan=pro" in detail["hint"]
+
+
+@pytest.mark.slow
+def test_a_free_user_at_the_quota_upgrades_and_runs_again(billed: Any, page: Any) -> None:
+    from tests.studio.conftest import screenshot
+    from tests.studio.test_browser import enter_prompt, generate_and_wait, open_tab
+
+    store = open_store(billed.settings.database)
+    use_up_free_generations(store)
+    page.goto(billed.url)
+    notice = page.locator("#billing-notice")
+    notice.wait_for()
+    assert "used 2 of the 2 generations" in notice.inner_text()
+    upgrade = page.locator("#notice-upgrade")
+    assert upgrade.is_visible() and upgrade.get_attribute("href") == "/billing/checkout?plan=pro"
+    enter_prompt(page)
+    page.locator("#generate").click()
+    page.get_by_text("used 2 of the 2 generations the Free plan allows").first.wait_for()
+    page.locator("#generate").wait_for(state="visible")
+    assert page.locator("#cancel").is_hidden()  # the run did not start
+    open_tab(page, "Account")
+    page.locator("#billing-plan").wait_for()
+    assert page.locator("#billing-plan").inner_text() == "Free"
+    assert page.locator("#upgrade-pro").is_visible() and page.locator("#usage-chart").count() == 1
+    screenshot(page, "billing-at-quota")
+
+    payload = event("customer.subscription.created", subscription(customer="cus_local"))
+    r = httpx.post(f"{billed.url}/webhooks/stripe", content=payload, headers={"Stripe-Signature": sign(payload)})
+    assert r.status_code == 200, r.text
+
+    page.reload()
+    enter_prompt(page)
+    generate_and_wait(page)
+    assert page.locator("#billing-notice").count() == 0
+    open_tab(page, "Account")
+    page.locator("#billing-plan").filter(has_text="Pro").wait_for()
+    assert "3 of 500" in page.locator("#billing-usage").inner_text()
+    assert page.locator("#billing-portal").is_visible()  # the invoices link, now that there is a customer
+    screenshot(page, "billing-after-upgrade")
