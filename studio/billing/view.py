@@ -36,6 +36,14 @@ def _chart(days: list[tuple[object, int]]) -> str:
             f"style='border-bottom:1px solid #999'>{bars}</svg>")  # fmt: skip
 
 
+def plan_name(store: Store, settings: StudioSettings, owner: str) -> str:
+    """The plan ``owner`` is on now: billing's effective plan when billing is on, else the store's column."""
+    if not enabled(settings):
+        return store.plan(owner)
+    account = Ledger.of(store.db).account(owner)
+    return account.effective_plan() if account else "free"
+
+
 def account_html(store: Store, settings: StudioSettings, owner: str) -> str:
     if not enabled(settings):
         return ""

@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from engine.errors import EngineError
-from studio.billing.view import account_html
+from studio.billing.view import account_html, plan_name
 from studio.errors import user_error
 from studio.pages.generate import Studio
 from studio.store import ORG_PREFIX, ROLES, SCOPES, AccessError, Store, open_store
@@ -93,7 +93,7 @@ def build(ctx: Studio, tab: gr.Tab, app: gr.Blocks) -> AccountPage:
         orgs = store.orgs_of(user)
         current = org_of(request)
         lines = [f"<p>Signed in as <b>{html.escape(row.name if row and row.name else user)}</b> "
-                 f"(<code id='account-id'>{html.escape(user)}</code>), plan <b>{html.escape(store.plan(user))}</b>.</p>"]  # fmt: skip
+                 f"(<code id='account-id'>{html.escape(user)}</code>), plan <b>{html.escape(plan_name(store, settings, user))}</b>.</p>"]  # fmt: skip
         if orgs:
             items = []
             for org in orgs:
