@@ -1,12 +1,14 @@
 """The studio's Gradio app: ``create_app()`` builds it, ``launch()`` serves it.
 
-Owns the page layout (Generate and History, one module each under ``studio.pages``), the
+Owns the page layout (Generate, History and Account, one module each under ``studio.pages``), the
 queue policy and the serving options. Queue policy, on purpose: pipeline runs share one
 concurrency group (``"pipeline"``) limited to ``max_concurrent_runs`` (2: two sessions
 generate at the same time on two cores; a third waits in line instead of slowing both down),
 the queue holds at most ``max_queue`` waiting events (a visitor is told it is full rather
 than waiting forever), light handlers (history, file viewer) run up to 4 at once, Cancel is
 never queued behind anything. The model backends are loaded once per profile and shared.
+``serve`` runs the Blocks inside ``studio.server``'s FastAPI app (the REST API and sign-in beside
+the UI, one process, one port).
 """
 
 from __future__ import annotations

@@ -7,12 +7,14 @@ transaction on a cursor of its own: DuckDB's one connection per process hands ea
 its own cursor; PostgreSQL gets one connection per thread (so several studio processes
 behind a load balancer can share a server). A transaction that returned is committed: on
 DuckDB its write-ahead log is on disk, on PostgreSQL the server has it, so a process killed
-right after loses nothing. It knows no table: ``studio.history`` and ``studio.store`` bring
+right after loses nothing. On DuckDB the transactions of the process take turns (its
+optimistic concurrency would fail two that touch one row at once). It knows no table: ``studio.history`` and ``studio.store`` bring
 their own forward-only migrations and apply them with ``migrate``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -24,6 +26,7 @@ from typing import Any
 import duckdb
 
 _PLACEHOLDER = re.compile(r"\?")
+_NO_LOCK = contextlib.nullcontext()
 
 
 def utc_now() -> datetime:
@@ -74,6 +77,7 @@ class Database:
         self.path, self.url = path, url
         self.postgres = url is not None
         self._lock = threading.Lock()
+        self._turns = threading.RLock()  # DuckDB: one transaction at a time (see ``tx``)
         self._local = threading.local()
         self._connections: list[Any] = []
         self._closed = False
@@ -109,16 +113,20 @@ class Database:
         if raw is None:
             raw = self._connect().cursor()
         cur = Cursor(raw, self.postgres)
-        try:
-            cur.execute("BEGIN TRANSACTION")
+        # DuckDB's transactions are optimistic: two that update one row at once fail ("Conflict on
+        # update"). Within its one process they are short, so they simply take turns; PostgreSQL
+        # waits on row locks by itself.
+        with self._turns if not self.postgres else _NO_LOCK:
             try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
-        finally:
-            raw.close()
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                except BaseException:
+                    cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            finally:
+                raw.close()
 
     def migrate(self, migrations: Sequence[tuple[str, str]]) -> list[str]:
         """Apply the named migrations this database has not seen, in order; return their names."""

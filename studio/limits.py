@@ -5,7 +5,9 @@ Owns the admission of a run: ``admission(history, settings, user, prompt)`` refu
 already started ``runs_per_hour`` runs in the last hour (0: no limit, the local default), and
 otherwise lets the caller start the run while it holds the lock, so two clicks of one visitor
 cannot both slip under the limit. Runs are counted from the history's ledger of starts, which
-outlives deleted runs and restarts. It knows neither Gradio nor who the user is: the handlers
+outlives deleted runs and restarts. The REST API adds ``check_key``: at most ``api_runs_per_hour_per_key`` runs an hour per API key,
+from the same ledger. A refused run is ``RateLimited``, with the seconds until one more is allowed
+(the API's ``Retry-After``). It knows neither Gradio nor who the user is: the handlers
 pass the id ``studio.users`` gave them and turn the error into ``gr.Error``.
 """
 

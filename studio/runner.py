@@ -7,7 +7,12 @@ the outcome, report, findings and the verified project's files at the end. ``can
 Cancel button, a closed tab) stops the run at its next event and closes the pipeline, which
 removes its scratch directory; the row becomes ``cancelled``.
 
-It knows the engine's events but nothing of Gradio: ``studio.pages.generate`` renders.
+``user`` is the run's owner (a user, or ``org:<slug>`` for an organization's run); ``actor``
+(who started it, default the owner) and ``key_id`` (the API key, for a REST API run) go into
+the history's ledger of starts, which the per-user and per-key limits count.
+
+It knows the engine's events but nothing of Gradio: ``studio.pages.generate`` renders, and
+``studio.jobs`` drives the REST API's runs.
 """
 
 from __future__ import annotations

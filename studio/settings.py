@@ -2,7 +2,8 @@
 
 Owns every knob of the studio (where its data lives, which model profile a run uses by
 default, how many runs may go at once, how long the queue may grow, the per-visitor limits,
-whether visitors sign in with Hugging Face). ``login`` defaults to on exactly when the process
+whether visitors sign in with Hugging Face, the studio's own login providers, its database
+URL and session secret, the REST API's limits). ``login`` defaults to on exactly when the process
 runs on a Hugging Face Space (``SYSTEM=spaces``, the variable Spaces and Gradio use). Read
 through ``get_settings()``, never at import time, so tests and the Space can set the
 environment (``CODEBEGEN_STUDIO_*``) first. It does not hold engine settings: the engine takes

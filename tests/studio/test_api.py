@@ -24,6 +24,7 @@ from studio.runner import project_files
 from studio.settings import StudioSettings
 from studio.store import Store, open_store
 from tests.studio.conftest import Served, free_port
+from tests.studio.test_store import pg_database  # noqa: F401  (a fixture)
 
 PROMPT = "A notes API: notes have a title and a body."
 SPEC = {
@@ -44,6 +45,17 @@ def serve_with(settings: StudioSettings) -> Served:
 def limited(studio_settings: StudioSettings) -> Iterator[Served]:
     """A studio allowing one API run an hour per key and two per user."""
     served = serve_with(studio_settings.model_copy(update={"api_runs_per_hour_per_key": 1, "runs_per_hour": 2}))
+    try:
+        yield served
+    finally:
+        served.app.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_served(request: pytest.FixtureRequest, studio_settings: StudioSettings) -> Iterator[Served]:
+    """The studio on its DuckDB store, and on a PostgreSQL one (the suite's server, a fresh database)."""
+    url = request.getfixturevalue("pg_database") if request.param == "postgresql" else None
+    served = serve_with(studio_settings.model_copy(update={"database_url": url}))
     try:
         yield served
     finally:
@@ -136,7 +148,8 @@ def test_rate_limits_answer_429_with_retry_after(limited: Served) -> None:
     assert events[-1]["type"] == "Done"
 
 
-def test_an_organization_viewer_reads_and_an_outsider_sees_nothing(served: Served) -> None:
+def test_an_organization_viewer_reads_and_an_outsider_sees_nothing(any_served: Served) -> None:
+    served = any_served
     store = store_of(served)
     store.create_org("alice", "acme")
     store.accept(store.invite("acme", "alice", "viewer"), "bob")

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 from studio.store import close_store, open_store
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.studio.conftest import REPO
 
 
 def keys(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

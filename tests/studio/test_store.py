@@ -20,8 +20,7 @@ import pytest
 
 from studio.database import postgres_dsn, utc_now
 from studio.store import AccessError, Store, allows, close_store, open_store
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.studio.conftest import REPO
 
 
 @pytest.fixture
