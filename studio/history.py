@@ -92,6 +92,12 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         DROP INDEX run_starts_by_key;
         ALTER TABLE run_starts ADD COLUMN owner VARCHAR;
         UPDATE run_starts SET owner = user_id;
+        """,
+    ),
+    (
+        # DuckDB builds no index in the transaction that updated the table
+        "0006_run_starts_indexes",
+        """
         CREATE INDEX run_starts_by_user ON run_starts (user_id, started_at);
         CREATE INDEX run_starts_by_key ON run_starts (key_id, started_at);
         CREATE INDEX run_starts_by_owner ON run_starts (owner, started_at);
