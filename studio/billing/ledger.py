@@ -85,7 +85,9 @@ def subscription_state(sub: dict[str, Any]) -> dict[str, Any]:
     price = item.get("price") or item.get("plan") or {}
     return {
         "id": sub.get("id"),
-        "customer": sub.get("customer") if isinstance(sub.get("customer"), str) else (sub.get("customer") or {}).get("id"),
+        "customer": sub.get("customer")
+        if isinstance(sub.get("customer"), str)
+        else (sub.get("customer") or {}).get("id"),
         "status": sub.get("status") or "",
         "price_id": price.get("id") if isinstance(price, dict) else price,
         "item_id": item.get("id"),

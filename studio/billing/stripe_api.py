@@ -30,7 +30,9 @@ class BillingError(EngineError):
 def client(settings: StudioSettings) -> stripe.StripeClient:
     base = {"api": settings.stripe_api_base.rstrip("/")} if settings.stripe_api_base else None
     return stripe.StripeClient(
-        settings.stripe_secret_key or "", base_addresses=base, max_network_retries=1  # type: ignore[arg-type]
+        settings.stripe_secret_key or "",
+        base_addresses=base,
+        max_network_retries=1,  # type: ignore[arg-type]
     )
 
 

@@ -27,7 +27,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from engine.errors import EngineError
-from studio.billing.ledger import Ledger, subscription_state
+from studio.billing.ledger import subscription_state
 from studio.billing.stripe_api import BillingError, StripeBilling
 from studio.database import utc_now
 from studio.settings import StudioSettings

@@ -77,8 +77,13 @@ def closed_port_url() -> str:
 
 def billing_settings(settings: StudioSettings, api_base: str, **changes: Any) -> StudioSettings:
     return settings.model_copy(
-        update={"stripe_secret_key": "sk_test_local", "stripe_webhook_secret": WHSEC, "stripe_api_base": api_base,
-                **PRICES, **changes}  # fmt: skip
+        update={
+            "stripe_secret_key": "sk_test_local",
+            "stripe_webhook_secret": WHSEC,
+            "stripe_api_base": api_base,
+            **PRICES,
+            **changes,
+        }  # fmt: skip
     )
 
 
@@ -160,10 +165,10 @@ def test_a_valid_event_changes_the_plan(hooked: tuple[TestClient, Store, StudioS
     assert store.plan("local") == "free" or store.user("local") is None  # no users row for the local user
 
 
-@pytest.mark.parametrize(
-    "case", ["wrong secret", "stale timestamp", "tampered body", "no signature", "not json"]
-)
-def test_a_bad_signature_is_400_and_changes_nothing(hooked: tuple[TestClient, Store, StudioSettings], case: str) -> None:
+@pytest.mark.parametrize("case", ["wrong secret", "stale timestamp", "tampered body", "no signature", "not json"])
+def test_a_bad_signature_is_400_and_changes_nothing(
+    hooked: tuple[TestClient, Store, StudioSettings], case: str
+) -> None:
     client, store, _ = hooked
     payload = event("customer.subscription.created", subscription())
     if case == "wrong secret":
