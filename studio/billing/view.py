@@ -1,6 +1,7 @@
 """The billing parts of the pages: the Account page's plan, usage chart and buttons; the Generate page's notice.
 
-Owns HTML only (escaped, no script): ``account_html`` (the workspace's plan, its usage this
+Owns HTML only (escaped, no script): ``account_html`` (first bringing an organization's
+per-seat subscription in step with its members; then the workspace's plan, its usage this
 period as a small SVG bar chart of runs a day, the Upgrade buttons, which go to
 ``/billing/checkout``, and the invoices link to the Customer Portal) and ``notice_html`` (on
 the Generate page, when the quota is used up: the same message a refused run gets and an
@@ -10,16 +11,21 @@ Upgrade button). Both are empty while billing is off.
 from __future__ import annotations
 
 import html
+import logging
 
 import gradio as gr
 
+from engine.errors import EngineError
 from studio.billing import enabled
 from studio.billing.ledger import Ledger
 from studio.billing.plans import plans
 from studio.billing.quota import UPGRADE_PATH, QuotaExceeded, check, daily, usage
+from studio.billing.stripe_api import StripeBilling
 from studio.limits import RateLimited
 from studio.settings import StudioSettings
 from studio.store import ORG_PREFIX, Store
+
+log = logging.getLogger(__name__)
 
 
 def _chart(days: list[tuple[object, int]]) -> str:
@@ -48,6 +54,11 @@ def account_html(store: Store, settings: StudioSettings, owner: str) -> str:
     if not enabled(settings):
         return ""
     ledger = Ledger.of(store.db)
+    if owner.startswith(ORG_PREFIX):  # a per-seat subscription follows the organization's members
+        try:
+            StripeBilling(store, settings, ledger).sync_seats(owner)
+        except EngineError as exc:
+            log.warning("could not bring the seats of %s in step: %s", owner, exc.message)
     u = usage(store.history, ledger, settings, owner)
     account = ledger.account(owner)
     where = "this organization" if owner.startswith(ORG_PREFIX) else "your workspace"

@@ -374,6 +374,15 @@ def test_the_subscription_lifecycle_against_localstripe(studio_settings: StudioS
         assert account is not None and account.seats == 2
         assert usage(history, ledger, settings, owner).quota == 2000
         assert billing.sync_seats(owner) is False  # in step: nothing to change
+        # a third member: drawing the organization's Account page brings the quantity in step
+        carol = "oidc:kc:carol"
+        store.upsert_user(carol, provider="oidc", name="Carol")
+        store.accept(store.invite("acme", alice, "viewer"), carol)
+        from studio.billing.view import account_html
+
+        assert "3 seats" in account_html(store, settings, owner)
+        assert api.v1.subscriptions.retrieve(sub.id).to_dict()["items"]["data"][0]["quantity"] == 3
+        assert usage(history, ledger, settings, owner).quota == 3000
 
         # cancellation: back to free, and the free quota (used up) refuses again
         api.v1.subscriptions.cancel(sub.id)
