@@ -32,6 +32,8 @@ from tests.studio.test_api import serve_with
 from tests.studio.test_browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab
 from tests.studio.test_space import stop
 
+expect.set_options(timeout=30_000)  # page-load events wait their turn on a busy 2-core machine
+
 SECRET = "a-test-session-secret-that-is-long-enough-0123456789"
 PEOPLE = {
     "alice": {"sub": "alice-sub", "name": "Alice A.", "email": "alice@example.com"},
@@ -230,6 +232,22 @@ def test_two_members_of_an_organization_and_an_outsider(accounts: Served, oidc_p
         assert api(bob, accounts, "GET", f"/generations/{run_id}/archive").status == 200
         refused = api(bob, accounts, "POST", "/generations", data={"prompt": PROMPT, "org": "acme", "profile": "fake"})
         assert refused.status == 403
+
+        # Alice makes a read-only API key on the Account page: shown once, it reads acme's projects.
+        open_tab(alice, "Account")
+        alice.locator("#key-name textarea, #key-name input").first.fill("ci")
+        alice.get_by_label("generate").uncheck()
+        alice.locator("#key-create").click()
+        alice.wait_for_function(
+            "() => (document.querySelector('#new-key textarea, #new-key input') || {}).value?.startsWith('cbg_')"
+        )
+        key = alice.locator("#new-key textarea, #new-key input").first.input_value()
+        expect(alice.locator("#keys")).to_contain_text("read")
+        assert key not in alice.locator("#keys").inner_text()
+        with httpx.Client(base_url=f"{accounts.url}/api/v1", headers={"Authorization": f"Bearer {key}"}) as script:
+            assert [p["owner"] for p in script.get("/projects").json()] == ["org:acme"]
+            assert script.post("/generations", json={"prompt": PROMPT, "org": "acme"}).status_code == 403  # read only
+        screenshot(alice, "accounts-3b-key-created")
 
         # Carol, an outsider, sees nothing of acme, in the UI or the API.
         carol_callbacks = sign_in(carol, accounts, oidc_provider, "carol")
