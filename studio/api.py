@@ -9,7 +9,9 @@ members generate, viewers only read, and an outsider is answered ``404`` as if t
 organization or run did not exist. Starting a run passes the same admission as the page
 (``studio.limits``: the prompt's size, the per-user runs an hour, counted in the history's
 ledger of starts) plus a per-key limit from the same ledger; over a limit, ``429`` with
-``Retry-After``. The runs themselves go through ``studio.jobs`` in the background.
+``Retry-After``. When billing is on, the run's owner's plan too (``studio.billing.quota``):
+``402`` over the month's generations or for a model profile the plan lacks, ``429`` over the
+runs it allows at once. The runs themselves go through ``studio.jobs`` in the background.
 
 Projects are the runs of one owner grouped by the project's name; a project's versions are
 its runs, oldest first. It is a FastAPI sub-application; ``studio.server`` mounts it, and

@@ -246,6 +246,7 @@ def test_a_failed_payment_keeps_the_plan_for_the_grace_period_then_free(
     assert plan_of(store, now=after) == "pro"
 
 
+@pytest.mark.slow
 def test_no_webhook_route_without_its_secret(studio_settings: StudioSettings) -> None:
     from studio.app import create_app
     from studio.server import create_server
