@@ -20,6 +20,7 @@ import asyncio
 import json
 import logging
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import stripe
@@ -32,7 +33,7 @@ from studio.billing.stripe_api import BillingError, StripeBilling
 from studio.database import utc_now
 from studio.settings import StudioSettings
 from studio.store import ORG_PREFIX, Store, allows
-from studio.users import SESSION_WORKSPACE, account
+from studio.users import account, person, signed_in
 
 log = logging.getLogger(__name__)
 TOLERANCE_S = 300
@@ -116,20 +117,15 @@ def billing_router(store: Store, settings: StudioSettings) -> APIRouter:
 
     def owner_of(request: Request) -> tuple[str, str]:
         """The session's workspace (when its person may manage it) and the person's email."""
-        info = account(request.session)
-        if info is None:
-            if settings.accounts or settings.login:
-                raise BillingError("sign in to buy a plan", hint="use a 'Sign in with' link at the top of the studio")
-            return settings.local_user, ""
-        user = str(info["id"])
-        org = request.session.get(SESSION_WORKSPACE)
-        if org:
-            role = store.role(str(org), user)
-            if role is not None:
-                if not allows(role, "manage_org"):
-                    raise BillingError(f"only an owner of {org} may change its plan", hint="ask an owner")
-                return ORG_PREFIX + str(org), str(info.get("email") or "")
-        return user, str(info.get("email") or "")
+        as_gradio = SimpleNamespace(request=request)  # studio.users reads a gr.Request's Starlette request
+        user = person(as_gradio, settings)  # type: ignore[arg-type]
+        if user is None:
+            raise BillingError("sign in to buy a plan", hint="use a 'Sign in with' link at the top of the studio")
+        owner = signed_in(as_gradio, settings) or user  # type: ignore[arg-type]
+        if owner.startswith(ORG_PREFIX) and not allows(store.role(owner[len(ORG_PREFIX) :], user), "manage_org"):
+            raise BillingError(f"only an owner of {owner[len(ORG_PREFIX) :]} may change its plan", hint="ask an owner")
+        info = account(request.session) or {}
+        return owner, str(info.get("email") or "")
 
     def base(request: Request) -> str:
         return (settings.public_url or str(request.base_url)).rstrip("/")
