@@ -9,7 +9,9 @@ members generate, viewers only read, and an outsider is answered ``404`` as if t
 organization or run did not exist. Starting a run passes the same admission as the page
 (``studio.limits``: the prompt's size, the per-user runs an hour, counted in the history's
 ledger of starts) plus a per-key limit from the same ledger; over a limit, ``429`` with
-``Retry-After``. The runs themselves go through ``studio.jobs`` in the background.
+``Retry-After``. When billing is on, the run's owner's plan too (``studio.billing.quota``):
+``402`` over the month's generations or for a model profile the plan lacks, ``429`` over the
+runs it allows at once. The runs themselves go through ``studio.jobs`` in the background.
 
 Projects are the runs of one owner grouped by the project's name; a project's versions are
 its runs, oldest first. It is a FastAPI sub-application; ``studio.server`` mounts it, and
@@ -34,6 +36,7 @@ from pydantic import BaseModel, Field, ValidationError
 from engine import templates
 from engine.errors import EngineError, PromptError
 from engine.spec import ProjectSpec
+from studio.billing.quota import QuotaExceeded
 from studio.history import RunRow
 from studio.jobs import Jobs
 from studio.limits import RateLimited, admission
@@ -186,13 +189,18 @@ def create_api(store: Store, settings: StudioSettings, jobs: Jobs) -> FastAPI:
         elif not (body.prompt or "").strip():
             raise ApiError(422, "the prompt is empty", "describe the backend you want")
         try:
-            with admission(history, settings, who.user, body.prompt, key_id=who.key.id if who.key else None):
+            with admission(
+                history, settings, who.user, body.prompt, key_id=who.key.id if who.key else None, owner=owner,
+                profile=profile,
+            ):  # fmt: skip
                 job = jobs.start(
                     owner=owner, actor=who.user, key_id=who.key.id if who.key else None, template=body.template,
                     profile=profile, prompt=body.prompt, spec=spec,
                 )  # fmt: skip
         except RateLimited as exc:
             raise ApiError(429, exc.message, exc.hint, {"Retry-After": str(exc.retry_after_s)}) from None
+        except QuotaExceeded as exc:
+            raise ApiError(402, exc.message, exc.hint) from None
         except PromptError as exc:
             raise ApiError(422, exc.message, exc.hint) from None
         except EngineError as exc:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gradio as gr
 
 from studio.backends import BackendProvider, SharedBackends
+from studio.billing.view import notice as billing_notice
 from studio.pages import account, export, generate, history
 from studio.pages.generate import Studio
 from studio.settings import StudioSettings, get_settings
@@ -49,6 +50,7 @@ def create_app(settings: StudioSettings | None = None, *, backends: BackendProvi
         with gr.Tabs(elem_id="pages") as pages:
             with gr.Tab("Generate", id="generate", elem_id="page-generate"):
                 gen = generate.build(ctx)
+                billing_notice(ctx, gen, app)  # studio.billing: the quota notice; nothing when billing is off
             with gr.Tab("History", id="history", elem_id="page-history") as history_tab:
                 hist = history.build(ctx, gen, pages, history_tab, app)
                 export.build(ctx, hist.pick)

@@ -130,6 +130,25 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX run_starts_by_key ON run_starts (key_id, started_at);
         """,
     ),
+    (
+        # whose run it was (the owner: a user or an organization): billing's quotas count this
+        "0007_run_starts_owner",
+        """
+        DROP INDEX run_starts_by_user;
+        DROP INDEX run_starts_by_key;
+        ALTER TABLE run_starts ADD COLUMN owner VARCHAR;
+        UPDATE run_starts SET owner = user_id;
+        """,
+    ),
+    (
+        # DuckDB builds no index in the transaction that updated the table
+        "0008_run_starts_indexes",
+        """
+        CREATE INDEX run_starts_by_user ON run_starts (user_id, started_at);
+        CREATE INDEX run_starts_by_key ON run_starts (key_id, started_at);
+        CREATE INDEX run_starts_by_owner ON run_starts (owner, started_at);
+        """,
+    ),
 )
 PR_STATES = ("open", "closed", "merged")
 
@@ -250,7 +269,8 @@ class History:
                 [run_id, user, now, prompt, template, profile, parent_id],
             )
             cur.execute(
-                "INSERT INTO run_starts (user_id, started_at, key_id) VALUES (?, ?, ?)", [actor or user, now, key_id]
+                "INSERT INTO run_starts (user_id, started_at, key_id, owner) VALUES (?, ?, ?, ?)",
+                [actor or user, now, key_id, user],
             )
         return run_id
 
@@ -386,6 +406,22 @@ class History:
                 [user, since],
             ).fetchall()
         return [started for (started,) in rows]
+
+    def owner_starts_since(self, owner: str, since: datetime) -> list[datetime]:
+        """When runs owned by ``owner`` (a user or ``org:<slug>``) were started at or after ``since``, oldest first."""
+        with self._tx() as cur:
+            rows = cur.execute(
+                "SELECT started_at FROM run_starts WHERE owner = ? AND started_at >= ? ORDER BY started_at",
+                [owner, since],
+            ).fetchall()
+        return [started for (started,) in rows]
+
+    def running(self, owner: str) -> int:
+        """How many runs of ``owner`` are recorded as running (queued or going) now."""
+        with self._tx() as cur:
+            return int(
+                cur.execute("SELECT count(*) FROM runs WHERE user_id = ? AND status = 'running'", [owner]).fetchone()[0]
+            )
 
     def key_starts_since(self, key_id: str, since: datetime) -> list[datetime]:
         """When runs were started with API key ``key_id`` at or after ``since``, oldest first."""

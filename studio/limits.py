@@ -75,12 +75,18 @@ class RateLimited(EngineError):
 
 @contextmanager
 def admission(
-    history: History, settings: StudioSettings, user: str, prompt: str | None = None, *, key_id: str | None = None
-) -> Iterator[None]:
-    """``check`` (and ``check_key`` for a run started with an API key), then hold the admission lock while the
-    caller records the run's start."""
+    history: History, settings: StudioSettings, user: str, prompt: str | None = None, *, key_id: str | None = None,
+    owner: str | None = None, profile: str | None = None,
+) -> Iterator[None]:  # fmt: skip
+    """``check`` (and ``check_key`` for a run started with an API key; and, when billing is on, the plan of the
+    run's ``owner``: ``studio.billing.quota``), then hold the admission lock while the caller records the run's start."""
     with _admitting:
         check(history, settings, user, prompt)
         if key_id is not None:
             check_key(history, settings, key_id)
+        if owner is not None and settings.stripe_secret_key:
+            from studio.billing.ledger import Ledger
+            from studio.billing.quota import check as check_plan
+
+            check_plan(history, Ledger.of(history.db), settings, owner, profile)
         yield

@@ -45,6 +45,14 @@ def create_server(blocks: gr.Blocks, *, css: str = "") -> FastAPI:
         server.include_router(router(store, settings))
     # answers 503 until CODEBEGEN_STUDIO_GITHUB_WEBHOOK_SECRET is set; read on each delivery
     server.include_router(github_webhooks(secret=lambda: settings.github_webhook_secret, history=ctx.history))
+    if settings.stripe_webhook_secret:  # studio.billing: the endpoint exists whenever its secret is set
+        from studio.billing.web import webhook_router
+
+        server.include_router(webhook_router(store, settings))
+    if settings.stripe_secret_key:
+        from studio.billing.web import billing_router
+
+        server.include_router(billing_router(store, settings))
     jobs = Jobs(ctx.history, settings, ctx.backends)
     server.state.jobs = jobs
     server.mount("/api/v1", create_api(store, settings, jobs))

@@ -82,6 +82,19 @@ class StudioSettings(BaseSettings):
     api_runs_per_hour_per_key: int = Field(0, ge=0, description="generations one API key may start an hour; 0: none")
     api_max_concurrent_runs: int = Field(2, ge=1, description="REST API generations executing at the same time")
 
+    # --- billing with Stripe (studio.billing); off while no secret key is set ---------------------
+    stripe_secret_key: str | None = Field(None, description="Stripe's secret API key (sk_...): turns billing on")
+    stripe_webhook_secret: str | None = Field(
+        None, description="the webhook endpoint's signing secret (whsec_...): turns on /webhooks/stripe"
+    )
+    stripe_api_base: str | None = Field(None, description="where Stripe's API lives (tests: localstripe)")
+    stripe_price_pro: str = Field("", description="the Stripe price id of the pro plan (a monthly price)")
+    stripe_price_team: str = Field("", description="the Stripe price id of the team plan (per seat, monthly)")
+    billing_plans: dict[str, dict[str, object]] = Field(
+        {}, description='changes to the built-in plans, JSON: {"free": {"monthly_generations": 50}, ...}'
+    )
+    billing_grace_days: float = Field(3, ge=0, description="days a failed payment keeps the paid plan")
+
     @property
     def providers(self) -> list[str]:
         """The login providers configured here (studio.auth), GitHub first."""

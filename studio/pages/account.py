@@ -17,6 +17,7 @@ from typing import Any
 import gradio as gr
 
 from engine.errors import EngineError
+from studio.billing.view import account_html, plan_name
 from studio.errors import user_error
 from studio.pages.generate import Studio
 from studio.store import ORG_PREFIX, ROLES, SCOPES, AccessError, Store, open_store
@@ -92,7 +93,7 @@ def build(ctx: Studio, tab: gr.Tab, app: gr.Blocks) -> AccountPage:
         orgs = store.orgs_of(user)
         current = org_of(request)
         lines = [f"<p>Signed in as <b>{html.escape(row.name if row and row.name else user)}</b> "
-                 f"(<code id='account-id'>{html.escape(user)}</code>), plan <b>{html.escape(store.plan(user))}</b>.</p>"]  # fmt: skip
+                 f"(<code id='account-id'>{html.escape(user)}</code>), plan <b>{html.escape(plan_name(store, settings, user))}</b>.</p>"]  # fmt: skip
         if orgs:
             items = []
             for org in orgs:
@@ -113,6 +114,7 @@ def build(ctx: Studio, tab: gr.Tab, app: gr.Blocks) -> AccountPage:
             lines.append(f"<p>Organizations:</p><ul id='orgs'>{''.join(items)}{own}</ul>")
         else:
             lines.append("<p id='orgs'>No organizations yet.</p>")
+        lines.append(account_html(store, settings, signed_in(request, settings) or user))  # studio.billing; "" when off
         member_rows = [[m.user_id, m.name, m.role] for m in store.members(current, user)] if current else []
         key_rows = [
             [k.id, k.name, ",".join(k.scopes), _when(k.created_at), _when(k.expires_at), _when(k.last_used_at), k.state()]

@@ -303,7 +303,7 @@ def _wire(ctx: Studio, page: GeneratePage) -> Any:
                 EngineError("the prompt is empty", hint="describe the backend you want, or pick an example")
             )
         try:
-            with admission(ctx.history, settings, actor or user, prompt):
+            with admission(ctx.history, settings, actor or user, prompt, owner=user, profile=profile):
                 live = LiveRun(
                     history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
                     profile=profile, prompt=prompt, actor=actor,
@@ -324,7 +324,7 @@ def _wire(ctx: Studio, page: GeneratePage) -> Any:
                 name=name, description=description, auth=auth, entities=entities or [], relations=relations or [],
                 rules=rules,
             )  # fmt: skip
-            with admission(ctx.history, settings, actor or user):
+            with admission(ctx.history, settings, actor or user, owner=user, profile=profile):
                 live = LiveRun(
                     history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
                     profile=profile, spec=spec, parent_id=parent.id if parent else None, actor=actor,
