@@ -66,6 +66,7 @@ class LoadedGguf:
     tuner: Any = None  # a ThreadTuner unless the profile fixed the thread count
 
 
+EXTRA_BUFFER_TYPES = False  # llama.cpp's use_extra_bufts (AMX, repacking); see the module docstring
 _POOL: dict[tuple[Any, ...], LoadedGguf] = {}
 _POOL_LOCK = threading.Lock()
 
@@ -158,7 +159,7 @@ def _load(gguf: Path, cfg: RoleConfig, cache_dir: Path) -> LoadedGguf:
                         n_batch=512, verbose=False)  # fmt: skip
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"llama.cpp cannot load {gguf.name}: {exc}", hint="check the GGUF file") from None
-    if getattr(llm.model_params, "use_extra_bufts", False):  # a llama-cpp-python that builds its params otherwise
+    if llm.model_params.use_extra_bufts != EXTRA_BUFFER_TYPES:  # a llama-cpp-python that builds them otherwise
         llm.close()
         raise ModelError(f"llama.cpp loaded {gguf.name} with extra buffer types (AMX), where LoRA adapters crash",
                          hint="install the llama-cpp-python version pyproject.toml pins (0.3.36)")  # fmt: skip
@@ -177,7 +178,7 @@ def _load(gguf: Path, cfg: RoleConfig, cache_dir: Path) -> LoadedGguf:
 
 @contextmanager
 def _plain_cpu_buffers() -> Iterator[None]:
-    """While ``Llama(...)`` is built, its model parameters come with ``use_extra_bufts = False``.
+    """While ``Llama(...)`` is built, its model parameters come with ``use_extra_bufts = EXTRA_BUFFER_TYPES``.
 
     ``Llama.__init__`` takes them from ``llama_cpp.llama_cpp.llama_model_default_params()`` and
     offers no argument for this field; loads run under ``_POOL_LOCK``, one at a time.
@@ -188,7 +189,7 @@ def _plain_cpu_buffers() -> Iterator[None]:
 
     def params() -> Any:
         p = original()
-        p.use_extra_bufts = False
+        p.use_extra_bufts = EXTRA_BUFFER_TYPES
         return p
 
     api.llama_model_default_params = params
