@@ -36,7 +36,7 @@ from pathlib import Path
 from engine.errors import RuntimeEnvError
 
 STAMP = ".codebegen-runtime.json"
-_FORMAT = 2  # bump when the layout of an environment changes, so old ones are not reused
+FORMAT = _FORMAT = 2  # bump when the layout of an environment changes, so old ones are not reused
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def ensure_runtime(
         try:
             _build(tmp, requirements, Path(requirements_file), base_python, install_timeout)
             seconds = time.perf_counter() - start
-            stamp = {"key": key, "python": _python_version(base_python), "seconds": round(seconds, 2),
+            stamp = {"key": key, "format": _FORMAT, "python": _python_version(base_python), "seconds": round(seconds, 2),
                      "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "requirements": requirements}  # fmt: skip
             (tmp / STAMP).write_text(json.dumps(stamp, indent=2), encoding="utf-8")
             relocate_scripts(tmp, final)
