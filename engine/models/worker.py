@@ -9,7 +9,8 @@ did before (the four roles of the default share one loaded model there). The wor
 text deltas back one message each.
 
 Owns the worker's life: started lazily on the first call (``spawn``, so no lock or thread of the
-host is inherited), restarted on the next call after it died, stopped when a call passes its
+host is inherited) when the first role is opened (``Profile.backend``, which loads the model there),
+restarted on the next call after it died, stopped when a call passes its
 deadline (``RoleConfig.deadline_s``; loading has ``LOAD_DEADLINE_S``). A death or a hang ends the
 call with ``ModelCrashError`` ("the model runtime crashed (signal 11) while decoding for the
 parser; the run was stopped"), which the pipeline turns into the run's failure like any
@@ -67,19 +68,27 @@ class ModelWorker:
     def alive(self) -> bool:
         return self._proc is not None and self._proc.is_alive()
 
+    def open(self, backend: WorkerBackend) -> None:
+        """Open ``backend``'s role in the worker (starting it if needed); errors are the backend's own."""
+        with self._lock:
+            self._open(backend)
+
+    def _open(self, backend: WorkerBackend) -> None:
+        if not self.alive():
+            self._start()
+        key = (backend.profile_key, backend.role)
+        if key not in self._opened:
+            call = next(self._ids)
+            self._send(("open", call, backend.profile_key, backend.payload, backend.role), backend.role, "loading")
+            reply = self._recv(call, time.monotonic() + LOAD_DEADLINE_S, backend.role, "loading", LOAD_DEADLINE_S)
+            self._raise_if_error(reply)
+            self._opened[key] = (reply[2], reply[3])
+        backend.model_name, backend.adapter_name = self._opened[key]
+
     def stream(self, backend: WorkerBackend, messages: list[Message], options: dict[str, Any],
                stats: StreamStats | None) -> Iterator[str]:  # fmt: skip
         with self._lock:
-            if not self.alive():
-                self._start()
-            key = (backend.profile_key, backend.role)
-            if key not in self._opened:
-                call = next(self._ids)
-                self._send(("open", call, backend.profile_key, backend.payload, backend.role), backend.role, "loading")
-                reply = self._recv(call, time.monotonic() + LOAD_DEADLINE_S, backend.role, "loading", LOAD_DEADLINE_S)
-                self._raise_if_error(reply)
-                self._opened[key] = (reply[2], reply[3])
-            backend.model_name, backend.adapter_name = self._opened[key]
+            self._open(backend)  # again after a restart
             call = next(self._ids)
             self._send(("stream", call, backend.profile_key, backend.role, messages, options, backend.fault),
                        backend.role, "decoding")  # fmt: skip
@@ -256,8 +265,8 @@ class WorkerBackend(Backend):
     def __init__(self, role: str, profile: Profile, worker: ModelWorker) -> None:
         cfg = profile.roles[role]
         self.role = role
-        self.model_name = cfg.model or cfg.backend  # the worker's names replace these on the first call
-        self.adapter_name = Path(str(cfg.adapter)).name if cfg.adapter_present() else None
+        self.model_name = cfg.model or cfg.backend  # the worker's names replace these once it opened the role
+        self.adapter_name: str | None = None
         self.deadline_s = cfg.deadline_s
         self.fault = cfg.fault
         self.profile_key, self.payload = profile_payload(profile)
@@ -265,8 +274,9 @@ class WorkerBackend(Backend):
 
     @classmethod
     def open(cls, role: str, profile: Profile) -> WorkerBackend:
-        profile.shared_adapters(role)  # a required adapter that is absent is refused now, not in the worker
-        return cls(role, profile, supervisor())
+        backend = cls(role, profile, supervisor())
+        backend.worker.open(backend)  # loads now, as an in-process backend does; errors arrive as themselves
+        return backend
 
     def stream(
         self,
