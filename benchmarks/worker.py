@@ -70,12 +70,13 @@ def main() -> None:
         for name, make in (("in process, extra buffer types on (before)", lambda: inproc(True)),
                            ("in process, extra buffer types off (now)", lambda: inproc(False))):  # fmt: skip
             rows.setdefault(name, []).append(timed(make(), ask, DECODING_SCHEMA, args.tokens))
+            print(f"  {name}: {rows[name][-1][0]:.1f} tok/s", flush=True)
         llamacpp.clear_pool()
         worker = load_profile("default", base).backend("parser")
         worker.complete(ask, schema=DECODING_SCHEMA, max_tokens=4)
-        rows.setdefault("in the model worker, extra buffer types off (the default now)", []).append(
-            timed(worker, ask, DECODING_SCHEMA, args.tokens)
-        )
+        name = "in the model worker, extra buffer types off (the default now)"
+        rows.setdefault(name, []).append(timed(worker, ask, DECODING_SCHEMA, args.tokens))
+        print(f"  {name}: {rows[name][-1][0]:.1f} tok/s", flush=True)
     print(f"decode, parser adapter + JSON constraint, {args.threads} threads, {args.tokens} tokens max")
     print("| variant | tok/s (each run) | TTFT s | tokens |\n|---|---|---|---|")
     for name, runs in rows.items():

@@ -16,7 +16,8 @@ A profile file (YAML or JSON) may start from one of them and override any role::
       parser: {backend: local, model: ./my-llama, adapter: ./parser-lora, dtype: bfloat16, device: cuda}
 
 Relative paths in a file are relative to the file. This module reads files and checks
-shapes; it loads no model (``Profile.backend`` does, once, through the registry).
+shapes; it loads no model (``Profile.backend`` does, once, through the registry; a role whose
+``in_worker()`` is true is opened in the supervised model worker, ``engine.models.worker``).
 """
 
 from __future__ import annotations
