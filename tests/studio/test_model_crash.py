@@ -30,10 +30,14 @@ CRASH = "the model runtime crashed (signal 11, SIGSEGV) while decoding for the p
 def crash_served(studio_settings, tmp_path: Path) -> Iterator[Served]:
     profiles = tmp_path / "profiles"
     profiles.mkdir()
-    crash, worker = profiles / "crash.json", profiles / "worker.json"
-    crash.write_text(json.dumps({"extends": "fake", "roles": {"parser": {"worker": True, "fault": "segv@3"}}}))
+    faults = {"crash": {"fault": "segv@3"}, "abort": {"fault": "abort@2"}, "hang": {"fault": "hang@2", "deadline_s": 3}}
+    paths = []
+    for name, parser in faults.items():
+        paths.append(profiles / f"{name}.json")
+        paths[-1].write_text(json.dumps({"extends": "fake", "roles": {"parser": {"worker": True, **parser}}}))
+    worker = profiles / "worker.json"
     worker.write_text(json.dumps({"extends": "fake", "defaults": {"worker": True}}))
-    settings = studio_settings.model_copy(update={"profiles": ["fake", str(crash), str(worker)]})
+    settings = studio_settings.model_copy(update={"profiles": ["fake", str(paths[0]), str(worker), *map(str, paths[1:])]})
     app = create_app(settings)
     port = free_port()
     serve(app, port=port, prevent_thread_lock=True, quiet=True)
@@ -50,7 +54,7 @@ def new_page(browser: Any) -> Any:
 
 
 def test_a_crashing_model_runtime_fails_the_run_not_the_studio(crash_served: Served, browser: Any) -> None:
-    crash, worker = crash_served.settings.profiles[1:]
+    crash, worker = crash_served.settings.profiles[1:3]
     other, mine = new_page(browser), new_page(browser)
     try:
         other.goto(crash_served.url)  # another session: every role in the worker, started first
@@ -88,3 +92,20 @@ def test_a_crashing_model_runtime_fails_the_run_not_the_studio(crash_served: Ser
     finally:
         for pg in (other, mine):
             pg.context.close()
+
+
+@pytest.mark.parametrize(
+    ("which", "says"),
+    [("abort", "the model runtime crashed (signal 6, SIGABRT) while decoding for the parser"),
+     ("hang", "the model runtime did not answer within 3 s while decoding for the parser")],
+)  # fmt: skip
+def test_an_aborting_or_hanging_model_runtime_is_a_failed_run(crash_served: Served, page: Any, which, says) -> None:
+    profile = next(p for p in crash_served.settings.profiles if p.endswith(f"{which}.json"))
+    page.goto(crash_served.url)
+    enter_prompt(page, profile=profile)
+    page.locator("#generate").click()
+    page.get_by_text(says).first.wait_for(timeout=RUN_TIMEOUT_MS)
+    page.locator("#generate").wait_for(state="visible")
+    rows = open_history(crash_served.settings.database).list("local")
+    assert [(r.status, says in r.error) for r in rows] == [("failed", True)]
+    screenshot(page, f"crash-{which}")
