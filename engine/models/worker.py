@@ -4,18 +4,20 @@ llama.cpp and torch are native code; a segfault, an abort, the kernel's out-of-m
 hang in them would otherwise end the CLI or the studio process serving every visitor. Roles whose
 ``RoleConfig.in_worker()`` is true (the default for ``llamacpp`` and ``local``) are answered by a
 ``WorkerBackend``: a ``Backend`` that forwards each ``stream`` call over a pipe to one worker
-process per host process (``supervisor()``), which holds every such role's backend as the host
-did before (the four roles of the default share one loaded model there). The worker streams the
+process per host process (``supervisor()``; ``python -m engine.models.worker``), which holds
+every such role's backend as the host did before (the four roles of the default share one
+loaded model there). The worker streams the
 text deltas back one message each.
 
-Owns the worker's life: started lazily on the first call (``spawn``, so no lock or thread of the
-host is inherited) when the first role is opened (``Profile.backend``, which loads the model there),
-restarted on the next call after it died, stopped when a call passes its
-deadline (``RoleConfig.deadline_s``; loading has ``LOAD_DEADLINE_S``). A death or a hang ends the
-call with ``ModelCrashError`` ("the model runtime crashed (signal 11) while decoding for the
-parser; the run was stopped"), which the pipeline turns into the run's failure like any
-EngineError. Calls from several threads take turns (the runtimes serialise them anyway). A
-consumer that stops iterating cancels the decode in the worker between two tokens.
+Owns the worker's life: started lazily (a fresh interpreter, so no lock or thread of the host is
+inherited) when the first role is opened (``Profile.backend``, which loads the model there),
+restarted on the next call after it died, stopped when a call passes its deadline
+(``RoleConfig.deadline_s``; loading has ``LOAD_DEADLINE_S``). The pipe is a socket pair; the
+worker exits when the host's end closes, so it never outlives its host for long. A death or a
+hang ends the call with ``ModelCrashError`` ("the model runtime crashed (signal 11) while
+decoding for the parser; the run was stopped"), which the pipeline turns into the run's failure
+like any EngineError. Calls from several threads take turns (the runtimes serialise them
+anyway). A consumer that stops iterating cancels the decode in the worker between two tokens.
 
 ``RoleConfig.fault`` is the test hook: the worker aborts, gets SIGSEGV, is SIGKILLed, hangs or
 exits after N deltas of a call for that role, so the supervision is tested on a real process.
@@ -27,10 +29,12 @@ import atexit
 import hashlib
 import itertools
 import json
-import multiprocessing
 import os
 import pickle
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import traceback
@@ -55,7 +59,7 @@ class ModelWorker:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._proc: Any = None  # multiprocessing.Process
+        self._proc: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
         self._opened: dict[tuple[str, str], tuple[str, str | None]] = {}
         self._ids = itertools.count(1)
@@ -66,7 +70,7 @@ class ModelWorker:
         return self._proc.pid if self.alive() else None
 
     def alive(self) -> bool:
-        return self._proc is not None and self._proc.is_alive()
+        return self._proc is not None and self._proc.poll() is None
 
     def open(self, backend: WorkerBackend) -> None:
         """Open ``backend``'s role in the worker (starting it if needed); errors are the backend's own."""
@@ -118,19 +122,24 @@ class ModelWorker:
     # -- the process
 
     def _start(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        parent, child = ctx.Pipe()
-        proc = ctx.Process(target=serve, args=(child,), name="codebegen-model-worker", daemon=True)
-        proc.start()
-        child.close()
-        self._proc, self._conn, self._opened = proc, parent, {}
+        # its own interpreter (``python -m engine.models.worker FD``), not multiprocessing's spawn, which
+        # re-runs the host's main script: a script without ``if __name__ == "__main__"`` would recurse
+        ours, theirs = socket.socketpair()
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        try:
+            proc = subprocess.Popen([sys.executable, "-m", "engine.models.worker", str(theirs.fileno())],
+                                    pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env)  # fmt: skip
+        finally:
+            theirs.close()
+        self._proc, self._conn, self._opened = proc, Connection(ours.detach()), {}
         self.starts += 1
 
     def _kill(self) -> None:
         if self._proc is not None:
-            if self._proc.is_alive():
+            if self._proc.poll() is None:
                 self._proc.kill()
-            self._proc.join(10)
+            _reap(self._proc)
         if self._conn is not None:
             self._conn.close()
         self._proc, self._conn, self._opened = None, None, {}
@@ -159,21 +168,20 @@ class ModelWorker:
                     "in the profile",
                     role=role, phase=phase,
                 )  # fmt: skip
-            ready = wait([self._conn, self._proc.sentinel], timeout=remaining)
-            if self._conn in ready:
+            # a worker that dies closes its end of the socket: the wait returns and recv sees EOF
+            if wait([self._conn], timeout=min(remaining, 1.0)):
                 try:
                     reply = self._conn.recv()
                 except (EOFError, OSError):
                     raise self._died(role, phase) from None
                 if reply[1] == call:  # a late reply to a cancelled call is dropped
                     return reply
-            elif ready:
+            elif self._proc.poll() is not None:
                 raise self._died(role, phase)
 
     def _died(self, role: str, phase: str) -> ModelCrashError:
-        proc = self._proc
-        proc.join(10)
-        code = proc.exitcode
+        assert self._proc is not None
+        code = _reap(self._proc)
         self._kill()
         doing = _doing(phase)
         again = "the next run starts a fresh model worker; if it happens again, run `codebegen doctor`"
@@ -216,6 +224,15 @@ class ModelWorker:
             raise cls(message, hint=hint)
         if reply[0] == "bug":  # not an EngineError: a bug, shown with the worker's traceback
             raise RuntimeError(f"the model worker failed:\n{reply[2]}")
+
+
+def _reap(proc: subprocess.Popen[bytes]) -> int | None:
+    """The exit status of an ending worker (negative: the signal that ended it)."""
+    try:
+        return proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait(10)
 
 
 def _doing(phase: str) -> str:
@@ -377,3 +394,6 @@ def _fault(kind: str) -> None:
 
 
 __all__ = ["LOAD_DEADLINE_S", "ModelWorker", "WorkerBackend", "profile_payload", "supervisor"]
+
+if __name__ == "__main__":  # started by ModelWorker._start with the socket's file descriptor
+    serve(Connection(int(sys.argv[1])))

@@ -110,3 +110,17 @@ def test_a_crash_during_one_call_lets_another_threads_call_go_on():
         t.join(60)
     assert isinstance(results["crash"], ModelCrashError)
     assert results["fine"] == __import__("json").dumps(DEMO_SPEC)
+
+
+def test_a_script_without_a_main_guard_can_use_the_worker(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "plain.py"
+    script.write_text("from engine.models import load_profile\n"
+                      "b = load_profile('fake', {'parser': {'worker': True}}).backend('parser')\n"
+                      "print('answer', b.complete([{'role': 'user', 'content': 'notes'}], max_tokens=2).text)\n")  # fmt: skip
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                         cwd=__import__("engine").__path__[0] + "/..")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("answer") == 1
