@@ -8,6 +8,8 @@ constraint (exactly what the default's parse does), ``--threads`` fixed:
 - the default in this process, loaded as before (llama.cpp's extra buffer types on) and as now
   (off): tokens/s after the first token, and time to first token;
 - the default in the supervised worker process against the same in this process;
+- for each, the CPU time per token of this process and the worker together: on a shared machine
+  the wall-clock rate follows the neighbours, the CPU time much less (with 1 thread nothing spins);
 - the worker's own cost, without a model: ``--calls`` calls of a fake role in the worker against
   in-process (a call's round trip, and per streamed delta).
 """
@@ -15,6 +17,7 @@ constraint (exactly what the default's parse does), ``--threads`` fixed:
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import warnings
@@ -22,10 +25,23 @@ import warnings
 warnings.filterwarnings("ignore")
 
 
-def timed(backend, messages, schema, tokens: int) -> tuple[float, float, int]:
+def worker_cpu_s() -> float:
+    """CPU seconds the model worker process has used (0 when none runs)."""
+    from engine.models.worker import supervisor
+
+    pid = supervisor().pid
+    if pid is None:
+        return 0.0
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(backend, messages, schema, tokens: int) -> tuple[float, float, int, float]:
+    """(tok/s after the first token, first-token s, tokens, CPU ms per token of host + worker)."""
     from engine.models.base import StreamStats
 
     stats = StreamStats()
+    cpu0 = time.process_time() + worker_cpu_s()
     start = time.perf_counter()
     first = None
     n = 0
@@ -34,7 +50,8 @@ def timed(backend, messages, schema, tokens: int) -> tuple[float, float, int]:
         if first is None:
             first = time.perf_counter() - start
     total = time.perf_counter() - start
-    return (n - 1) / max(total - (first or 0.0), 1e-9), first or 0.0, n
+    cpu_ms = (time.process_time() + worker_cpu_s() - cpu0) / max(n, 1) * 1e3
+    return (n - 1) / max(total - (first or 0.0), 1e-9), first or 0.0, n, cpu_ms
 
 
 def main() -> None:
@@ -78,10 +95,12 @@ def main() -> None:
         rows.setdefault(name, []).append(timed(worker, ask, DECODING_SCHEMA, args.tokens))
         print(f"  {name}: {rows[name][-1][0]:.1f} tok/s", flush=True)
     print(f"decode, parser adapter + JSON constraint, {args.threads} threads, {args.tokens} tokens max")
-    print("| variant | tok/s (each run) | TTFT s | tokens |\n|---|---|---|---|")
+    print("| variant | tok/s (each run) | CPU ms per token, median (host + worker) | TTFT s | tokens |")
+    print("|---|---|---|---|---|")
     for name, runs in rows.items():
         rates = ", ".join(f"{r[0]:.1f}" for r in runs)
-        print(f"| {name} | {rates} | {min(r[1] for r in runs):.3f} | {runs[0][2]} |")
+        cpu = statistics.median(r[3] for r in runs)
+        print(f"| {name} | {rates} | {cpu:.2f} | {min(r[1] for r in runs):.3f} | {runs[0][2]} |")
 
     # the worker's own cost, no model: the fake parser in process and in the worker
     supervisor().stop()

@@ -23,6 +23,7 @@ def test_the_load_asks_for_plain_cpu_buffers_and_leaves_the_default_alone():
 
 
 @pytest.mark.model
+@pytest.mark.slow
 def test_the_default_profiles_model_is_loaded_without_extra_buffer_types(model_cache):
     backend = load_profile("default", {"*": {"threads": 2, "worker": False}}, cache_dir=model_cache).backend("parser")
     params = backend.loaded.llm.model_params  # exactly what Llama passed to llama_model_load_from_file
@@ -33,6 +34,7 @@ def test_the_default_profiles_model_is_loaded_without_extra_buffer_types(model_c
 
 
 @pytest.mark.model
+@pytest.mark.slow
 def test_a_llama_cpp_python_that_ignores_the_setting_is_refused(model_cache, monkeypatch):
     from engine.errors import ModelError
 
