@@ -315,30 +315,33 @@ class WorkerBackend(Backend):
 
 def serve(conn: Connection) -> None:
     """The worker's loop: open backends, stream calls, until the host's end of the pipe closes."""
-    from engine.models.profiles import Profile, RoleConfig
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the host's to handle; it stops us
-    profiles: dict[str, Profile] = {}
+    profiles: dict[str, Any] = {}
     while True:
         try:
-            message = conn.recv()
-        except (EOFError, OSError):
+            _handle(conn, profiles, conn.recv())
+        except (EOFError, OSError):  # the host's end closed (it exited, or killed us): nothing to answer
             return
-        kind, call = message[0], message[1]
-        if kind == "open":
-            _, _, key, payload, role = message
-            try:
-                if key not in profiles:
-                    roles = {r: RoleConfig(**{**d, "worker": False, "fault": None}) for r, d in payload["roles"].items()}
-                    profiles[key] = Profile(payload["name"], roles, cache_dir=Path(payload["cache_dir"]))
-                backend = profiles[key].backend(role)
-                conn.send(("opened", call, backend.model_name, backend.adapter_name))
-            except BaseException as exc:  # noqa: BLE001 - every failure goes back to the host
-                _send_error(conn, call, exc)
-        elif kind == "stream":
-            _, _, key, role, messages, options, fault = message
-            _stream(conn, call, profiles[key].backend(role), messages, options, fault)
-        # a "cancel" for a call that already ended needs nothing
+
+
+def _handle(conn: Connection, profiles: dict[str, Any], message: tuple[Any, ...]) -> None:
+    from engine.models.profiles import Profile, RoleConfig
+
+    kind, call = message[0], message[1]
+    if kind == "open":
+        _, _, key, payload, role = message
+        try:
+            if key not in profiles:
+                roles = {r: RoleConfig(**{**d, "worker": False, "fault": None}) for r, d in payload["roles"].items()}
+                profiles[key] = Profile(payload["name"], roles, cache_dir=Path(payload["cache_dir"]))
+            backend = profiles[key].backend(role)
+            conn.send(("opened", call, backend.model_name, backend.adapter_name))
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the host
+            _send_error(conn, call, exc)
+    elif kind == "stream":
+        _, _, key, role, messages, options, fault = message
+        _stream(conn, call, profiles[key].backend(role), messages, options, fault)
+    # a "cancel" for a call that already ended needs nothing
 
 
 def _stream(conn: Connection, call: int, backend: Backend, messages: list[Message], options: dict[str, Any],

@@ -124,3 +124,27 @@ def test_a_script_without_a_main_guard_can_use_the_worker(tmp_path):
                          cwd=__import__("engine").__path__[0] + "/..")  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert run.stdout.count("answer") == 1
+
+
+def test_the_worker_does_not_outlive_a_killed_host(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    script = ("import os, signal\nfrom engine.models import load_profile\nfrom engine.models.worker import supervisor\n"
+              "load_profile('fake', {'parser': {'worker': True}}).backend('parser')\n"
+              "print(supervisor().pid, flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n")  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd=__import__("engine").__path__[0] + "/..")  # fmt: skip
+    assert run.returncode == -signal.SIGKILL, run.stderr
+    pid = int(run.stdout.split()[0])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        if open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z":  # exited, not yet reaped
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the worker {pid} still runs after its host was killed")
