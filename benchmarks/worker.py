@@ -124,13 +124,15 @@ def main() -> None:
             many.append((time.perf_counter() - t) / reply.tokens_out)
         cost[name] = {"call_ms": statistics.median(one) * 1e3, "delta_us": statistics.median(many) * 1e6,
                       "deltas": reply.tokens_out}  # fmt: skip
-    print(f"\nworker start (spawn, imports, first fake call): {start_s:.2f} s")
-    print("| | one call, 1 delta (median ms) | per delta, 1 call of ~%d deltas (median µs) |\n|---|---|---|"
-          % cost["worker"]["deltas"])
+    print(f"\nworker start (a fresh interpreter, imports, first fake call): {start_s:.2f} s")
+    deltas = cost["worker"]["deltas"]
+    print(f"| | one call, 1 delta (median ms) | per delta, 1 call of ~{deltas} deltas (median µs) |\n|---|---|---|")
     for name, c in cost.items():
         print(f"| {name} | {c['call_ms']:.3f} | {c['delta_us']:.1f} |")
-    print(f"| worker overhead | {cost['worker']['call_ms'] - cost['in process']['call_ms']:.3f} | "
-          f"{cost['worker']['delta_us'] - cost['in process']['delta_us']:.1f} |")
+    print(
+        f"| worker overhead | {cost['worker']['call_ms'] - cost['in process']['call_ms']:.3f} | "
+        f"{cost['worker']['delta_us'] - cost['in process']['delta_us']:.1f} |"
+    )
 
 
 if __name__ == "__main__":

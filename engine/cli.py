@@ -178,7 +178,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         if not check.ok and check.required:
             failed.append(check.name)
     if failed:
-        raise EngineError(f"{len(failed)} required check(s) failed: {', '.join(failed)}", hint="do what each ✗ line says")
+        raise EngineError(
+            f"{len(failed)} required check(s) failed: {', '.join(failed)}", hint="do what each ✗ line says"
+        )
     print("codebegen doctor: every required check passed")
     return 0
 

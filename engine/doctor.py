@@ -53,7 +53,9 @@ def python_check(version: Sequence[int] = tuple(sys.version_info[:3])) -> Check:
     if tuple(version[:2]) >= MIN_PYTHON:
         return Check("Python", True, f"{shown} ({sys.executable})")
     need = ".".join(map(str, MIN_PYTHON))
-    return Check("Python", False, f"{shown} is too old", fix=f"install Python {need} or newer and run `make install` again")
+    return Check(
+        "Python", False, f"{shown} is too old", fix=f"install Python {need} or newer and run `make install` again"
+    )
 
 
 def cpu_features(system_info: str) -> list[str]:

@@ -31,8 +31,16 @@ def codebegen(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("fault", "extra", "says"),
     [
-        ("segv@3", {}, "the model runtime crashed (signal 11, SIGSEGV) while decoding for the parser; the run was stopped"),
-        ("abort@2", {}, "the model runtime crashed (signal 6, SIGABRT) while decoding for the parser; the run was stopped"),
+        (
+            "segv@3",
+            {},
+            "the model runtime crashed (signal 11, SIGSEGV) while decoding for the parser; the run was stopped",
+        ),
+        (
+            "abort@2",
+            {},
+            "the model runtime crashed (signal 6, SIGABRT) while decoding for the parser; the run was stopped",
+        ),
         ("hang@2", {"deadline_s": 2}, "the model runtime did not answer within 2 s while decoding for the parser"),
     ],
 )

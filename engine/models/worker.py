@@ -200,7 +200,9 @@ class ModelWorker:
             )  # fmt: skip
         return ModelCrashError(
             f"the model runtime exited (code {code}) while {doing} for the {role}; the run was stopped",
-            hint=again, role=role, phase=phase,
+            hint=again,
+            role=role,
+            phase=phase,
         )
 
     def _cancel(self, call: int, role: str) -> None:
@@ -219,7 +221,10 @@ class ModelWorker:
         if reply[0] == "error":
             _, _, name, message, hint = reply
             cls = getattr(errors, name, None)
-            if not (isinstance(cls, type) and issubclass(cls, EngineError)) or name in ("SpecError", "VerificationError"):
+            if not (isinstance(cls, type) and issubclass(cls, EngineError)) or name in (
+                "SpecError",
+                "VerificationError",
+            ):
                 cls = ModelError
             raise cls(message, hint=hint)
         if reply[0] == "bug":  # not an EngineError: a bug, shown with the worker's traceback

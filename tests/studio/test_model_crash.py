@@ -37,7 +37,9 @@ def crash_served(studio_settings, tmp_path: Path) -> Iterator[Served]:
         paths[-1].write_text(json.dumps({"extends": "fake", "roles": {"parser": {"worker": True, **parser}}}))
     worker = profiles / "worker.json"
     worker.write_text(json.dumps({"extends": "fake", "defaults": {"worker": True}}))
-    settings = studio_settings.model_copy(update={"profiles": ["fake", str(paths[0]), str(worker), *map(str, paths[1:])]})
+    settings = studio_settings.model_copy(
+        update={"profiles": ["fake", str(paths[0]), str(worker), *map(str, paths[1:])]}
+    )
     app = create_app(settings)
     port = free_port()
     serve(app, port=port, prevent_thread_lock=True, quiet=True)
