@@ -33,7 +33,10 @@ system-deps:
 studio: $(STAMP)
 	$(BIN)/codebegen studio --host 127.0.0.1 --port 7860
 
+# `codebegen doctor` first: a broken install (no llama.cpp, a model runtime that crashes on this CPU)
+# is then one ✗ line with what to do, not hundreds of failing tests.
 test: $(STAMP) system-deps
+	$(BIN)/codebegen doctor
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)

@@ -181,6 +181,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     args.github_api_url = args.github_api_url or os.environ.get("CODEBEGEN_GITHUB_API_URL")
     return run(args)
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from engine.doctor import run_checks
+
+    data_dir = Path(os.environ.get("CODEBEGEN_STUDIO_DATA_DIR", _home() / "studio")).expanduser()
+    failed = []
+    for check in run_checks(cache_dir=_home(), data_dir=data_dir, profile=args.profile, decode=not args.no_decode):
+        print(check.line(), flush=True)
+        if not check.ok and check.required:
+            failed.append(check.name)
+    if failed:
+        raise EngineError(
+            f"{len(failed)} required check(s) failed: {', '.join(failed)}", hint="do what each ✗ line says"
+        )
+    print("codebegen doctor: every required check passed")
+    return 0
+
 
 def cmd_studio(args: argparse.Namespace) -> int:
     from studio.app import launch
@@ -250,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     export_arguments(p)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("doctor", help="check this install: Python, llama.cpp and the CPU, the model, the gate, ...")
+    p.add_argument("--profile", default="default", help="the profile whose roles the decode checks run")
+    p.add_argument("--no-decode", action="store_true", help="skip the model decode checks")
+    p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("studio", help="serve the studio")
     p.add_argument("--host", default="127.0.0.1")

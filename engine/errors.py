@@ -7,6 +7,7 @@
      ├── RuntimeEnvError    the verification runtime environment could not be built
      ├── VerificationError  a generated project failed the gate; .report holds the trust report
      ├── ModelError         missing weights or adapter, a server that does not answer, out of memory
+     │    └── ModelCrashError   the model runtime (native code) crashed, was killed or hung; the run stops
      ├── PromptError        a prompt with nothing to build (empty, too long, not a backend)
      └── ExportError        a project could not be exported to a git remote or GitHub
           ├── ExportConflict  the new version conflicts with edits on the branch; .files lists them
@@ -64,6 +65,19 @@ class VerificationError(EngineError):
 
 class ModelError(EngineError):
     """A model could not be loaded or did not answer."""
+
+
+class ModelCrashError(ModelError):
+    """The model worker process died (a signal, an exit) or passed its deadline during a call.
+
+    ``signal`` is the signal number that ended it (None for a hang or a plain exit), ``role`` the
+    role it was answering, ``phase`` "loading" or "decoding". The next call starts a fresh worker.
+    """
+
+    def __init__(self, message: str, *, hint: str = "", signal: int | None = None, role: str = "",
+                 phase: str = "decoding") -> None:  # fmt: skip
+        super().__init__(message, hint=hint)
+        self.signal, self.role, self.phase = signal, role, phase
 
 
 class PromptError(EngineError):
