@@ -9,6 +9,7 @@
      ├── ModelError         missing weights or adapter, a server that does not answer, out of memory
      │    └── ModelCrashError   the model runtime (native code) crashed, was killed or hung; the run stops
      ├── PromptError        a prompt with nothing to build (empty, too long, not a backend)
+     ├── MigrationError     iterate could not make the new migration (rows it cannot take, autogenerate failed)
      └── ExportError        a project could not be exported to a git remote or GitHub
           ├── ExportConflict  the new version conflicts with edits on the branch; .files lists them
           └── GitHubError     the GitHub API refused a call; .status is its HTTP status
@@ -82,6 +83,10 @@ class ModelCrashError(ModelError):
 
 class PromptError(EngineError):
     """A prompt that describes nothing codebegen can build."""
+
+
+class MigrationError(EngineError):
+    """The new revision could not be made (a change existing rows cannot take, a failing autogenerate)."""
 
 
 class ExportError(EngineError):

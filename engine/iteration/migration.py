@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine import names
-from engine.errors import EngineError
+from engine.errors import MigrationError
 from engine.gate.runtime import ensure_runtime
 from engine.iteration.diff import SpecDiff
 from engine.spec import ProjectSpec
@@ -35,10 +35,6 @@ DOCUMENT_DEFAULTS = {
     "datetime": "1970-01-01T00:00:00Z", "email": "unknown@example.com", "url": "https://example.com",
     "uuid": "00000000-0000-0000-0000-000000000000", "json": {},
 }  # fmt: skip
-
-
-class MigrationError(EngineError):
-    """The new revision could not be made (a change existing rows cannot take, a failing autogenerate)."""
 
 
 @dataclass(frozen=True)
