@@ -1,0 +1,352 @@
+"""The prompt-coverage check: does the spec carry everything the prompt asks for?
+
+Owns comparing a ``Reading`` of the prompt (``engine.parsing.reading``) with a spec (a
+``ProjectSpec`` or its dict form): every thing the prompt describes, each of its attributes,
+each stated link, each "unique" / "required" / "optional" in words, each ownership ("private
+to them", "their own tickets") and the login wish becomes an ``Item`` that is either covered or
+"not in the spec", with the prompt's own words. The parse stage emits the result as a
+``Coverage`` event, the trust report lists it, the studio's Schema tab marks what is missing.
+
+It also completes a spec from the reading (``complete``, the parse stage's second pass over
+what a model left out) and measures its own agreement with a gold set (``agreement``). It
+calls no model. It reads a change request ("add a priority (low, high) to tasks") as well as
+a prompt: ``check`` on the request's reading tells which of its items a new spec carries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine import names
+from engine.parsing.cleanup import _entity_name, _field_name, singular
+from engine.parsing.reading import Reading, read_prompt
+
+KINDS = ("thing", "attribute", "link", "unique", "required", "owned", "login")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing the prompt asks for and whether the spec has it."""
+
+    kind: str  # one of KINDS
+    entity: str  # the entity it belongs to ("" for login)
+    name: str  # the attribute / link target / "" for a thing
+    words: str  # the prompt's words
+    covered: bool
+    detail: str = ""  # where the spec has it, or what is missing
+
+    def line(self) -> str:
+        what = {
+            "thing": f"entity {self.entity}",
+            "attribute": f"{self.entity}.{self.name}",
+            "link": f"link {self.entity} -> {self.name}",
+            "unique": f"{self.entity}.{self.name} unique",
+            "required": f"{self.entity}.{self.name} {'required' if 'optional' not in self.detail else 'optional'}",
+            "owned": f"{self.entity} private to its user",
+            "login": "login",
+        }[self.kind]
+        said = f' ("{_short(self.words)}")' if self.words else ""
+        return f"covered: {what}" if self.covered else f"not in the spec: {what}{said}"
+
+
+@dataclass
+class Coverage:
+    """All items of one prompt against one spec."""
+
+    items: list[Item] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[Item]:
+        return [i for i in self.items if not i.covered]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def headline(self) -> str:
+        n, miss = len(self.items), len(self.missing)
+        if not n:
+            return "prompt coverage: nothing read from the prompt to compare"
+        if not miss:
+            return f"prompt coverage: all {n} items the prompt asks for are in the spec"
+        return f"prompt coverage: {miss} of {n} items the prompt asks for are NOT in the spec"
+
+    def lines(self) -> list[str]:
+        return [i.line() for i in self.items]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "complete": self.complete,
+            "headline": self.headline(),
+            "items": [
+                {"kind": i.kind, "entity": i.entity, "name": i.name, "words": i.words, "covered": i.covered, "detail": i.detail}
+                for i in self.items
+            ],
+        }
+
+    def missing_for(self, entity: str) -> list[Item]:
+        return [i for i in self.missing if i.entity == entity]
+
+
+def _short(words: str, limit: int = 80) -> str:
+    words = re.sub(r"\s+", " ", words).strip()
+    return words if len(words) <= limit else words[: limit - 1] + "…"
+
+
+# --- name matching (the same leniency as the reference scorer) --------------------------------
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _ent_key(name: str) -> str:
+    key = _norm(singular(names.snake(name)).replace("_", ""))
+    return key[: -len("record")] if key.endswith("record") and len(key) > 6 else key  # clean-up's "TableRecord"
+
+
+def same_entity(a: str, b: str) -> bool:
+    ka, kb = _ent_key(a), _ent_key(b)
+    if ka == kb:
+        return True
+    short, long_ = sorted((ka, kb), key=len)
+    return len(short) >= 4 and long_.endswith(short)
+
+
+def _tokens(name: str) -> set[str]:
+    return {t for t in re.split(r"[^a-z0-9]+", names.snake(name)) if t} - {"is", "has", "the", "of", "a", "at", "on"}
+
+
+def same_field(a: str, b: str) -> bool:
+    if _norm(a) == _norm(b):
+        return True
+    ta, tb = _tokens(a), _tokens(b)
+    return bool(ta and tb and (ta <= tb or tb <= ta))
+
+
+def _spec_dict(spec: Any) -> dict[str, Any]:
+    if hasattr(spec, "model_dump"):
+        return spec.model_dump(mode="json")
+    return spec or {}
+
+
+def _find_entity(spec: dict[str, Any], name: str) -> dict[str, Any] | None:
+    ents = spec.get("entities") or []
+    return next((e for e in ents if e.get("name") == name), None) or next(
+        (e for e in ents if same_entity(str(e.get("name", "")), name)), None
+    )
+
+
+def _find_field(entity: dict[str, Any], name: str, others: set[str] = frozenset()) -> dict[str, Any] | None:
+    """The field ``name`` of ``entity``, or one close to it that is not itself one of ``others``
+    (the thing's other attributes: "owner name" is not the dog's "name")."""
+    fields = entity.get("fields") or []
+    return next((f for f in fields if f.get("name") == name), None) or next(
+        (f for f in fields if f.get("name") not in others and same_field(str(f.get("name", "")), name)), None
+    )
+
+
+def _has_link(spec: dict[str, Any], source: str, target: str, kind: str) -> bool:
+    a, b = _find_entity(spec, source), _find_entity(spec, target)
+    if a is None or b is None:
+        return False
+    an, bn = a["name"], b["name"]
+    for r in spec.get("relationships") or []:
+        s, t, k = r.get("source"), r.get("target"), r.get("kind")
+        if k == "one_to_many":
+            s, t, k = t, s, "many_to_one"
+        if kind == "many_to_many" and k == "many_to_many" and {s, t} == {an, bn}:
+            return True
+        if kind != "many_to_many" and k != "many_to_many" and (s, t) == (an, bn):
+            return True
+    return False
+
+
+# --- the check ----------------------------------------------------------------------------------
+
+
+def check(prompt_or_reading: str | Reading, spec: Any) -> Coverage:
+    """Every item the prompt asks for, covered or not by ``spec`` (a ProjectSpec or its dict)."""
+    reading = read_prompt(prompt_or_reading) if isinstance(prompt_or_reading, str) else prompt_or_reading
+    data = _spec_dict(spec)
+    items: list[Item] = []
+    for thing in reading.things:
+        entity = _find_entity(data, thing.name)
+        items.append(
+            Item("thing", thing.name, "", thing.words, entity is not None, f"as {entity['name']}" if entity else "")
+        )
+        others = {a.name for a in thing.attributes}
+        for a in thing.attributes:
+            f = _find_field(entity, a.name, others) if entity else None
+            items.append(Item("attribute", thing.name, a.name, a.words, f is not None, f"as {f['name']}" if f else ""))
+            if a.unique:
+                ok = bool(f and f.get("unique"))
+                items.append(Item("unique", thing.name, a.name, a.words, ok))
+            if a.required is not None:
+                ok = bool(f) and bool(f.get("required", True)) == a.required
+                items.append(
+                    Item("required", thing.name, a.name, a.words, ok, "required" if a.required else "optional")
+                )
+        if thing.owned:
+            ok = bool(entity and entity.get("owned"))
+            items.append(Item("owned", thing.name, "", thing.owned, ok))
+    for link in reading.links:
+        ok = _has_link(data, link.source, link.target, link.kind)
+        items.append(Item("link", link.source, link.target, link.words, ok, link.kind))
+    if reading.login:
+        items.append(Item("login", "", "", reading.login, bool(data.get("auth"))))
+    return Coverage(items)
+
+
+# --- the second pass: what the reading has and the spec lacks -----------------------------------
+
+
+def complete(spec_data: dict[str, Any], reading: Reading) -> list[str]:
+    """Add to ``spec_data`` (the clean-up's dict, changed in place) what the reading has and it lacks.
+
+    Adds each described thing the spec lacks (with its attributes), each missing attribute, enum
+    values and unique / required flags said in words, ownership, and the stated links; returns one
+    warning line per addition, quoting the prompt.
+    """
+    warnings: list[str] = []
+    entities = spec_data.setdefault("entities", [])
+    taken = {e["name"] for e in entities}
+    for thing in reading.things:
+        entity = _find_entity(spec_data, thing.name)
+        if entity is None:
+            name = _entity_name(thing.name, [])
+            if not name or name in taken:
+                continue
+            entity = {"name": name, "owned": False, "description": "", "fields": []}
+            entities.append(entity)
+            taken.add(name)
+            warnings.append(f"entity {thing.name!r} added: the prompt describes it ({_short(thing.words)!r})")
+        fields = entity.setdefault("fields", [])
+        others = {a.name for a in thing.attributes}
+        elsewhere = {a.name: t.name for t in reading.things if t is not thing for a in t.attributes}
+        for f in list(fields):  # an attribute of another described thing put here by the model
+            if thing.attributes and f["name"] in elsewhere and not any(same_field(f["name"], o) for o in others):
+                fields.remove(f)
+                warnings.append(
+                    f"entity {entity['name']!r}: field {f['name']!r} dropped: the prompt gives it to {elsewhere[f['name']]}"
+                )
+        for a in thing.attributes:
+            f = _find_field(entity, a.name, others)
+            if f is None:
+                fname = _field_name(a.name, [], "")
+                if not fname or any(x["name"] == fname for x in fields):
+                    continue
+                f = {"name": fname, "type": a.type, "required": a.required is not False}
+                if a.values:
+                    f["values"] = list(a.values)
+                if a.unique:
+                    f["unique"] = True
+                fields.append(f)
+                warnings.append(f"entity {entity['name']!r}: field {a.name!r} added from the prompt ({_short(a.words)!r})")
+                continue
+            if a.values and (f.get("type") != "enum" or not f.get("values")):
+                f["type"], f["values"] = "enum", list(a.values)
+                f.pop("unique", None)
+                warnings.append(f"entity {entity['name']!r}, field {f['name']!r}: enum of {', '.join(a.values)} (the prompt's words)")
+            elif f.get("type") == "str" and a.type not in ("str", "enum"):
+                f["type"] = a.type
+                warnings.append(f"entity {entity['name']!r}, field {f['name']!r}: type {a.type} (the prompt says {_short(a.words)!r})")
+            elif f.get("type") == "enum" and not a.values:
+                f["type"] = a.type
+                f.pop("values", None)
+            if a.unique and not f.get("unique") and f.get("type") not in ("json", "text", "bool", "enum"):
+                f["unique"] = True
+                warnings.append(f"entity {entity['name']!r}, field {f['name']!r}: unique (the prompt's words)")
+            if a.required is not None and f.get("required", True) != a.required:
+                f["required"] = a.required
+        if thing.owned and not entity.get("owned"):
+            entity["owned"] = True
+            warnings.append(f"entity {entity['name']!r}: owned by its user ({_short(thing.owned)!r})")
+    if any(e.get("owned") for e in entities) and not spec_data.get("auth"):
+        spec_data["auth"] = True
+        warnings.append("auth turned on: some entities belong to users")
+    rels = spec_data.setdefault("relationships", [])
+    for link in reading.links:
+        a, b = _find_entity(spec_data, link.source), _find_entity(spec_data, link.target)
+        if a is None or b is None or _has_link(spec_data, link.source, link.target, link.kind):
+            continue
+        an, bn = a["name"], b["name"]
+        # the same pair the other way round (or with another kind) is the model's guess; the words win
+        for r in [r for r in rels if {r.get("source"), r.get("target")} == {an, bn} and an != bn]:
+            rels.remove(r)
+        role = None
+        if an == bn and link.kind != "many_to_many":
+            role = "parent" if not re.search(r"manager", link.words) else "manager"
+        rel = {"source": an, "target": bn, "kind": link.kind, "required": False}
+        if role:
+            rel["name"] = role
+        elif an == bn:
+            rel["name"] = "related_" + names.snake(bn)
+        rels.append(rel)
+        warnings.append(f"relationship {an} -> {bn} ({link.kind}) added: the prompt says {_short(link.words)!r}")
+    return warnings
+
+
+# --- agreement with a gold set --------------------------------------------------------------------
+
+
+def agreement(gold: list[dict[str, Any]], specs: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """How well the check flags what the gold has and the spec lacks (entities, fields, links).
+
+    ``gap``: gold items (entity, field of a matched entity, relationship) the spec lacks;
+    ``flagged``: those the check lists as not in the spec; ``false_alarms``: the check's
+    "not in the spec" items that the spec does have per the gold (or that the gold lacks).
+    """
+    gap = flagged = alarms = n_missing = 0
+    for row in gold:
+        spec = specs.get(row["id"]) or {"entities": [], "relationships": [], "auth": False}
+        cov = check(row["prompt"], spec)
+        miss = cov.missing
+        for gname, gfields in row["entities"].items():
+            if gname.lower() in ("user", "account"):
+                continue
+            entity = _find_entity(spec, gname)
+            if entity is None:
+                gap += 1
+                flagged += any(i.kind == "thing" and same_entity(i.entity, gname) for i in miss)
+                continue
+            for fname in gfields:
+                if _find_field(entity, fname) is None:
+                    gap += 1
+                    flagged += any(
+                        i.kind == "attribute" and same_entity(i.entity, gname) and same_field(i.name, fname) for i in miss
+                    )
+        for s, t, k in row.get("relationships", []):
+            if not _has_link(spec, s, t, k):
+                gap += 1
+                flagged += any(
+                    i.kind == "link" and {i.entity, i.name} and same_entity(i.entity, s) and same_entity(i.name, t)
+                    or i.kind == "link" and k == "many_to_many" and same_entity(i.entity, t) and same_entity(i.name, s)
+                    for i in miss
+                )
+        for i in miss:
+            if i.kind not in ("thing", "attribute", "link"):
+                continue
+            n_missing += 1
+            gname = next((g for g in row["entities"] if same_entity(g, i.entity)), None)
+            if gname is None:
+                alarms += 1
+            elif i.kind == "attribute" and not any(same_field(i.name, f) for f in row["entities"][gname]):
+                alarms += 1
+            elif i.kind == "link" and not any(
+                same_entity(s, i.entity) and same_entity(t, i.name) or same_entity(t, i.entity) and same_entity(s, i.name)
+                for s, t, _ in row.get("relationships", [])
+            ):
+                alarms += 1
+    return {
+        "coverage_gap": gap,
+        "coverage_flagged": flagged,
+        "coverage_flag_rate": round(flagged / gap, 3) if gap else 1.0,
+        "coverage_flags": n_missing,
+        "coverage_false_alarms": alarms,
+    }
+
+
+__all__ = ["Coverage", "Item", "agreement", "check", "complete", "same_entity", "same_field"]

@@ -1,0 +1,578 @@
+"""What a prompt says, read deterministically: the things it describes, their attributes, links.
+
+Owns reading ordinary English descriptions of data into a ``Reading``: every thing the prompt
+describes with attributes ("books (title, isbn)", "Book: title, isbn", "teams have a name",
+"vehicles with a registration and a mileage in km", "a band's name and genre", "walks link a
+walker and a dog with a start time"), each attribute with a type read from its words (a date,
+a price, a count, a flag, "in minutes", "(yes/no)", "as JSON"), its enum values ("a status
+(open, closed)", "a fuel type which is petrol, diesel or electric", "easy/medium/hard"),
+uniqueness and required-ness in words ("(unique)", "that must be unique", "an optional expiry
+date"), the links the prompt states (``engine.parsing.links`` plus self-references such as
+"reports to a manager, who is another employee" and references in an attribute list:
+"rentals: car, customer, start date"), ownership ("private to them", "their own tickets") and
+the login wish. Every item keeps the prompt's own words, so that the prompt-coverage check
+(``engine.parsing.coverage``) can quote them and the parse stage can add what a model missed.
+
+It reads one prompt or one change request ("add a priority (low, high) to tasks") alike; it
+calls no model and never decides what a spec must look like beyond what the words say.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from engine import names
+from engine.parsing.cleanup import login_asked, singular, to_entity, to_snake
+from engine.parsing.links import Link, read_links
+
+_STOP = frozenset(
+    """a an the and or of to in on at by for with from is are be has have had their its his her our your my
+    each every one some any many several this that these those which who whom what it they them we you i me
+    just also only own other another more most all both new""".split()
+)
+_DETS = re.compile(
+    r"^(?:(?:a|an|the|their|its|his|her|our|your|my|one|some|any|each|every|also|just|optionally|plus|then|"
+    r"either|both)\s+)+"
+)
+# things that are never a described entity, whatever the sentence shape
+_NOT_THINGS = frozenset(
+    """api app application backend service system platform site website tool thing things data database
+    project something stuff everything anything way people users user list lists kind kinds type types
+    field fields entity entities table tables record records detail details info information""".split()
+)
+UNIT_WORDS = {
+    "kilometres": "km", "kilometers": "km", "kilometre": "km", "kilometer": "km", "km": "km",
+    "kilograms": "kg", "kilogram": "kg", "kilos": "kg", "kg": "kg", "grams": "grams", "g": "grams",
+    "metres": "metres", "meters": "meters", "miles": "miles", "minutes": "minutes", "mins": "minutes",
+    "seconds": "seconds", "secs": "seconds", "hours": "hours", "days": "days", "weeks": "weeks",
+    "months": "months", "years": "years", "celsius": "celsius", "fahrenheit": "fahrenheit",
+    "percent": "percent", "cents": "cents", "euros": "eur", "dollars": "usd", "litres": "litres",
+    "liters": "liters", "pounds": "pounds", "lbs": "lbs", "cm": "cm", "mm": "mm", "ml": "ml",
+}  # fmt: skip
+_ENTITY_VERBS = (
+    r"(?:have|has|should have|must have|need|needs|store|stores|carry|carries|contain|contains|record|records|"
+    r"hold|holds|keep|keeps|include|includes|get|gets|come with|comes with|consist of|consists of|"
+    r"(?:are|is) (?:stored|kept|recorded|saved|listed|tracked|described|defined) (?:with|by))"
+)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """One attribute of a described thing, with the words it was read from."""
+
+    name: str  # snake_case
+    type: str  # one of engine.spec.FIELD_TYPES
+    words: str
+    values: tuple[str, ...] = ()
+    unique: bool = False
+    required: bool | None = None  # None: the prompt says nothing; False: "optional"
+
+
+@dataclass
+class Thing:
+    """Something the prompt describes with attributes (or as the join of two others)."""
+
+    name: str  # PascalCase singular
+    words: str
+    attributes: list[Attribute] = field(default_factory=list)
+    owned: str | None = None  # the words that make its rows private to their user
+
+    def attribute(self, name: str) -> Attribute | None:
+        return next((a for a in self.attributes if a.name == name), None)
+
+
+@dataclass
+class Reading:
+    """Everything ``read_prompt`` found, each item with the prompt's words."""
+
+    things: list[Thing] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    login: str | None = None  # the words asking for login
+    no_login: str | None = None  # the words saying there is none
+
+    def thing(self, name: str) -> Thing | None:
+        return next((t for t in self.things if t.name == name), None)
+
+
+# --- types from words -------------------------------------------------------------------------
+
+_ID_NUMBERS = (
+    r"phone|telephone|mobile|license|licence|account|card|serial|room|seat|registration|tracking|order|"
+    r"invoice|flight|passport|id|reference|part|model|isbn|vat|tax|house|street|policy|badge|employee|member"
+)
+
+
+def type_from_words(name: str, words: str = "") -> str:
+    """The field type that an attribute's name and words say ("due date" -> date, "price" -> decimal)."""
+    n = name.lower()
+    w = f"{words.lower()} {n.replace('_', ' ')}"
+    toks = set(n.split("_"))
+    if re.search(r"\bjson\b|\bobject\b|\bpayload\b|\bmetadata\b|\bsettings\b|\blist of\b|\bdictionary\b", w):
+        return "json"
+    if re.search(r"\byes\s*/\s*no\b|\btrue\s*/\s*false\b|\bflag\b|\bwhether\b|\bboolean\b|\bbool\b", w) or re.match(
+        r"^(is|has|can|allow|allows)_", n
+    ):
+        return "bool"
+    if toks & {"email", "emails"} or "e_mail" in n:
+        return "email"
+    if toks & {"url", "website", "homepage", "link", "uri"} and "number" not in toks:
+        return "url"
+    if toks & {"uuid", "guid"}:
+        return "uuid"
+    if re.search(rf"\b(?:{_ID_NUMBERS}|lot|batch|ticket|case|bank|tax)\s+(?:number|no|code)\b", w) or toks & {"code", "isbn", "sku", "plate", "zip"}:
+        return "str"
+    if toks & {"datetime", "timestamp"} or re.search(r"\b(?:time|at|when|moment)$", n) or n.endswith("_at") or (
+        "time" in toks and not toks & {"minutes", "hours", "seconds", "cooking", "preparation", "baking", "prep"}
+    ):
+        return "datetime"
+    if toks & {"date", "birthday", "dob", "deadline", "on"} or n.endswith("_on") or "date of" in w:
+        return "date"
+    if toks & {"price", "cost", "fee", "fees", "amount", "salary", "budget", "balance", "rate", "total", "tax",
+               "wage", "revenue", "income", "payment", "charge", "deposit", "fine", "value"}:  # fmt: skip
+        return "decimal"
+    if toks & {"weight", "kg", "km", "distance", "latitude", "longitude", "lat", "lng", "lon", "temperature",
+               "percentage", "percent", "height", "width", "length_cm", "grams", "metres", "meters", "calories",
+               "celsius", "fahrenheit", "ratio", "average", "gpa", "litres", "liters", "miles", "volume", "area",
+               "protein", "carbs", "fat", "fats"}:  # fmt: skip
+        return "float"
+    if toks & {"count", "number", "quantity", "qty", "capacity", "reps", "seats", "servings", "minutes", "seconds",
+               "hours", "days", "weeks", "age", "year", "rating", "score", "position", "floor", "bedrooms",
+               "bathrooms", "credits", "credit", "stock", "views", "likes", "votes", "level", "rank", "priority_level",
+               "sets", "laps", "pages", "copies", "participants", "guests", "attendees", "points", "order_index",
+               "size_in", "duration", "length", "max", "min", "limit", "steps"}:  # fmt: skip
+        return "int"
+    if toks & {"description", "notes", "note", "bio", "body", "text", "content", "instructions", "abstract",
+               "comment", "comments", "diagnosis", "summary", "message", "biography", "review", "details",
+               "remarks", "feedback", "essay", "story", "transcript", "answer", "explanation"}:  # fmt: skip
+        return "text"
+    return "str"
+
+
+# --- attribute lists --------------------------------------------------------------------------
+
+
+def _split_list(text: str) -> list[str]:
+    """Split "a, b (x, y), c and d" on commas / and / + / & outside parentheses."""
+    parts, depth, cur = [], 0, ""
+    tokens = re.split(r"(\(|\)|,|;|\s+and\s+|\s+\+\s+|\s+&\s+|\s+as well as\s+|\s+plus\s+)", text)
+    for tok in tokens:
+        if tok == "(":
+            depth += 1
+        elif tok == ")":
+            depth = max(0, depth - 1)
+        if depth == 0 and tok is not None and (tok in (",", ";") or re.fullmatch(r"\s+(?:and|\+|&|as well as|plus)\s+", tok)):
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += tok or ""
+    parts.append(cur)
+    return [p.strip() for p in parts if p and p.strip()]
+
+
+_VALUE_LIST = r"([a-z0-9][\w' -]*?(?:\s*,\s*[a-z0-9][\w' -]*?)*,?\s+(?:or|and)\s+[a-z0-9][\w'-]*(?:\s+[a-z0-9][\w'-]*)?)"
+
+
+def _protect_enums(text: str) -> str:
+    """Turn "X which is a, b or c" / "X: a, b or c" / "X a/b/c" into "X {a|b|c}" so a list split keeps them."""
+
+    def values(raw: str) -> str:
+        vals = [v.strip(" '\"") for v in re.split(r"\s*,\s*|\s+or\s+|\s+and\s+|\s*/\s*", raw) if v.strip(" '\"")]
+        return "{" + "|".join(vals) + "}"
+
+    text = re.sub(
+        r"\s+(?:which|that|who)\s+(?:is|are|can be|may be|must be)\s+(?:either\s+|one of\s+)?" + _VALUE_LIST,
+        lambda m: " " + values(m.group(1)),
+        text,
+    )
+    text = re.sub(r"\b([a-z]+)\s*:\s*" + _VALUE_LIST + r"\s*(?=[),;.]|$)", lambda m: m.group(1) + " " + values(m.group(2)), text)
+    text = re.sub(r"\(\s*([\w' -]+(?:\s*/\s*[\w' -]+)+)\s*\)", lambda m: values(m.group(1)), text)
+    text = re.sub(r"(?<![/\w])([a-z][\w-]*(?:\s*/\s*[a-z][\w-]*)+)(?![/\w])", lambda m: values(m.group(1)), text)
+    text = re.sub(r"\(\s*([^()]*,[^()]*)\)", lambda m: values(m.group(1)), text)
+    return text
+
+
+def _attribute(chunk: str) -> Attribute | None:
+    """One attribute from a list item: "a due date", "sku (unique)", "a mood {happy|sad}"."""
+    words = chunk.strip(" .:-*•")
+    text = words.lower()
+    text = _DETS.sub("", text)
+    unique = bool(re.search(r"^unique\b|\(unique\)|\b(?:be|is|are)\s+unique\b|\bno two\b|\bunique\s*$", text))
+    required: bool | None = None
+    if re.search(r"^optional\b|\(optional\)|\b(?:is|are|be)\s+optional\b|\bmay be (?:empty|blank|left out)\b|\bif any\b|\bnullable\b", text):
+        required = False
+    elif re.search(r"^(?:required|mandatory)\b|\((?:required|mandatory)\)|\b(?:is|are|be)\s+(?:required|mandatory|given)\b|\bnot (?:be )?empty\b", text):
+        required = True
+    values: tuple[str, ...] = ()
+    m = re.search(r"\{([^{}]*)\}", text)
+    if m:
+        values = tuple(v.strip() for v in m.group(1).split("|") if v.strip())
+        text = text[: m.start()] + text[m.end() :]
+    paren = " ".join(re.findall(r"\(([^()]*)\)", text))
+    text = re.sub(r"\([^()]*\)", " ", text)
+    # relative clauses and modifiers after the name
+    text = re.split(
+        r"\s+(?:that|which|who|whose|it|when|where|if|must|should|can|cannot|may|is|are|was|were|to be|so|"
+        r"because|unless|always|never)\b",
+        text,
+    )[0]
+    text = re.sub(r"^(?:unique|optional|optionally|required|mandatory)\b|\b(?:a|an|the)\b", " ", text)
+    text = re.sub(r"\s+(?:flag|boolean|bool|checkbox)$", "", text.strip())
+    text = _DETS.sub("", text.strip())
+    text = re.sub(r"^(?:number|no\.?)\s+of\s+", "number of ", text)
+    unit = ""
+    mu = re.search(r"\s+(?:in|as|per)\s+(?:the\s+)?([a-z0-9%]+(?:\s+[a-z]+)?)$", text)
+    if mu:
+        raw_unit = mu.group(1)
+        head = raw_unit.split()[0]
+        if head in UNIT_WORDS or head in ("square", "cubic", "json", "usd", "eur", "text"):
+            unit = UNIT_WORDS.get(head, head) if head not in ("square", "cubic") else raw_unit
+            text = text[: mu.start()]
+            if head in ("json", "text"):
+                unit, paren = "", paren + " " + head
+    text = re.sub(r"\bmaximum\b", "max", re.sub(r"\bminimum\b", "min", text))
+    text = re.sub(r"\s+(?:from|between)\s+\d.*$", "", text)
+    text = re.sub(r"\b(?:yes|no)\s*$", "", text).strip() if re.search(r"\byes\s*/?\s*no\b", words.lower()) else text
+    name = to_snake(text + (" " + unit if unit else ""))
+    if not name or len(name) > 48 or len(name.split("_")) > 5 or name in ("and", "or", "etc"):
+        return None
+    hint = f"{words.lower()} {paren}"
+    if {v.lower() for v in values} in ({"yes", "no"}, {"true", "false"}):
+        values, hint = (), hint + " yes/no"
+    ftype = "enum" if len(values) >= 2 else type_from_words(name, hint)
+    if values and ftype != "enum":
+        values = ()
+    if re.search(r"\byes\s*/?\s*no\b|\btrue\s*/?\s*false\b", hint):
+        ftype, values = "bool", ()
+    elif re.search(r"\bjson\b", paren):
+        ftype = "json"
+    if ftype in ("json", "text", "bool", "enum"):
+        unique = False
+    return Attribute(name, ftype, words.strip(), values, unique, required)
+
+
+# --- described things -------------------------------------------------------------------------
+
+_NP = r"((?:[a-z][a-z0-9'-]*\s+){0,4}?[a-z][a-z0-9'-]*)"
+_START = r"(?:^|(?<=[.;!?\n])\s*|(?<=:)\s+|(?<=\n)[-*•]?\s*|(?<=\band)\s+|(?<=,)\s+(?:and\s+)?)"
+
+
+def _sentences(text: str) -> list[str]:
+    text = re.sub(r"[ \t]+", " ", text)
+    out = []
+    for line in re.split(r"\n+", text):
+        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line)
+        out += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Za-z])|(?<=[a-z0-9)])\.\s*$", line) if s.strip()]
+    return out
+
+
+def _head(np: str) -> tuple[str, str] | None:
+    """(EntityName, words) for a noun phrase, or None when it is no thing ("the system")."""
+    np = re.sub(r"'s$", "", np.strip().lower())
+    np = re.split(r"\s+(?:of|for|on|in|at|from|between|per|into|onto|to|by|about|under|inside)\s+", " " + np)[0]
+    words = [w for w in re.split(r"\s+", np) if w]
+    stops = [i for i, w in enumerate(words) if w in _STOP or w.isdigit() or (w in _VERBS and i < len(words) - 1)]
+    if stops:
+        words = words[stops[-1] + 1 :]
+    if not words or words[-1] in _NOT_THINGS:
+        return None
+    words = words[-2:]
+    parts = [w for w in re.split(r"-", " ".join(words)) if w]
+    if len(parts) > 1 and len(parts[-1]) == 3 and parts[-1].endswith("s"):  # "check-ins"
+        parts[-1] = parts[-1][:-1]
+    name = to_entity(" ".join(parts))
+    if not name or not name[0].isalpha():
+        return None
+    return name, " ".join(words)
+
+
+_VERBS = frozenset(
+    """upload uploads place places rent rents book books own owns make makes create creates write writes record
+    records keep keeps track tracks manage manages store stores add adds log logs contain contains need needs
+    want wants see sees leave leaves open opens sign do does get gets run runs host hosts hold holds give gives
+    send sends receive receives post posts file files raise raises borrow borrows list lists use uses like likes
+    follow follows join joins enter enters submit submits""".split()
+)
+
+
+def _is_plural(word: str) -> bool:
+    return singular(word) != word or word in ("species", "series", "people", "staff", "data")
+
+
+@dataclass
+class _Found:
+    name: str
+    words: str
+    items: str  # the attribute list's text
+    at: int
+
+
+_CUT = (
+    r"(?=$|;|\.\s|\.$|,\s*(?:and\s+)?(?:each|every|it|they|which|who|that|are|is|belongs?|can|must|should|one|where)\b"
+    r"|\s+and\s+(?:each|every|it|they|is|are|belongs?|can|must)\b"
+    r"|,\s*(?:and\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:have|has|with)\b|\s+and\s+[a-z]+(?:\s+[a-z]+)?\s+(?:have|has)\b)"
+)
+_BELONG = r"(?:(?:belongs?|belonging)\s+to\s+(?:an?|the|one)\s+[a-z]+(?:\s+[a-z]+)?\s+and\s+)?"
+_PATTERNS = (
+    # "walks link a walker and a dog with a start time", "appointments between a patient and a dentist with ..."
+    (
+        re.compile(
+            _NP + r"\s+(?:that\s+|which\s+)?(?:are\s+|is\s+)?(?:between|links?|linking|connects?|connecting|joins?|"
+            r"joining|pairs?|pairing)\s+(?:an?\s+|the\s+|one\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:and|with|to|&)\s+"
+            r"(?:an?\s+|the\s+|one\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:w/|with)\s+(.+?)" + _CUT
+        ),
+        "join",
+    ),
+    # "books (title, isbn)", "boards(name)"
+    (re.compile(_NP + r"\s*\(([^()]+(?:\([^()]*\)[^()]*)*)\)"), "paren"),
+    # "Book: title, isbn" at the start of a sentence / line / after "and"
+    (re.compile(r"(?:^|(?<=;\s))" + _NP + r"\s*:\s+(.+?)(?=$|;|\.\s|\.$)"), "colon"),
+    # "teams have a name", "each plot has a number", "owners are stored with their name"
+    (
+        re.compile(
+            _NP + r"\s+(?:also\s+|each\s+|all\s+|always\s+|can\s+|will\s+|should\s+|must\s+|just\s+)*" + _BELONG
+            + _ENTITY_VERBS + r"\s+(.+?)" + _CUT
+        ),
+        "verb",
+    ),
+    # "vehicles with a registration, ...", "a cookbook with many recipes"
+    (re.compile(_NP + r"\s+(?:w/|with)\s+(.+?)" + _CUT), "with"),
+    # "a band's name and genre"
+    (
+        re.compile(
+            r"(?:an?|the|each|every)\s+([a-z][a-z0-9-]*(?:\s+[a-z][a-z0-9-]*)?)'s\s+(.+?)"
+            r"(?=$|;|\.\s|\.$|,\s*(?:and\s+)?(?:an?|the|each|every)\s+[a-z]+(?:\s+[a-z]+)?'s\b)"
+        ),
+        "poss",
+    ),
+)
+_SENTENCE_START = re.compile(r"(?:^|[.;!?\n])\s*(?:(?:an?|the|each|every|our|my)\s+)?$")
+
+
+def _described(sentence: str, offset: int) -> list[_Found]:
+    low = sentence.lower()
+    out: list[_Found] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, kind in _PATTERNS:
+        for m in pattern.finditer(low):
+            np, items = m.group(1), m.group(2)
+            if any(a <= m.start(2) < b for a, b in taken):
+                continue  # inside a list another pattern already read
+            head = _head(np)
+            if head is None:
+                continue
+            name, words = head
+            last = words.split()[-1]
+            plural = _is_plural(last.split("-")[-1])
+            det = re.search(r"(?:^|\s)(?:each|every|an?|the)\s+(?:[a-z-]+\s+)?" + re.escape(words) + r"$", " " + np)
+            at_start = bool(_SENTENCE_START.search(low[: m.start(1)])) and (m.start(1) == 0 or True)
+            if kind == "paren":
+                inner = items.strip()
+                if not plural and not (at_start and np.strip() == words):
+                    continue  # "a priority (low, high)" is an enum field, not a thing
+                if re.fullmatch(r"(?:unique|required|optional|json|yes\s*/\s*no|[\w -]+(?:\s*/\s*[\w -]+)+|[\w ]+)", inner) and "," not in inner and not plural:
+                    continue
+            if kind == "colon":
+                # "Online bookstore: books (title, ...)" and "habit tracker: habits have ..." are titles
+                if re.search(r"[a-z]{2,}s\s*\(", items) or re.search(r"\b" + _ENTITY_VERBS + r"\b|\bwith\b|\bw/", items):
+                    continue
+                if not re.search(r",|\band\b|\+", items) and not plural:
+                    continue
+            if kind in ("verb", "with") and not (plural or det):
+                continue
+            if kind == "with" and not plural and not _SENTENCE_START.search(low[: m.start(1)]):
+                continue  # "between a patient and a dentist with ..." (the join pattern's)
+            if kind == "with" and re.match(r"(?:login|log in|authentication|auth|jwt|users?\b|many|several)", items):
+                if not re.match(r"(?:many|several)", items):
+                    continue
+            taken.append((m.start(2), m.end(2)))
+            out.append(_Found(name, words, items, offset + m.start(1)))
+    return out
+
+
+def _self_links(prompt: str, things: list[str]) -> list[Link]:
+    out = []
+    for sentence in _sentences(prompt):
+        low = sentence.lower()
+        for name in things:
+            pat = re.compile(_mention(name))
+            spans = list(pat.finditer(low))
+            other = re.search(
+                r"\b(?:other|another|fellow|parent|child|sub|reply to|replies to|reports? to|managers?\b|follows?|"
+                r"friends? with|related)\b",
+                low,
+            )
+            if not other or not spans:
+                continue
+            if len(spans) >= 2 and re.search(r"\b(?:other|another|fellow|parent)\s+" + _mention(name)[2:], low):
+                many = bool(re.search(r"\b(?:follow\w*|friends?|many|several|other\s+\w+s\b)", low))
+                out.append(Link(name, name, "many_to_many" if many else "many_to_one", sentence))
+            elif re.search(r"\b(?:reports?\s+to|managed\s+by)\s+(?:a|an|the|their|one)?\s*manager\b", low) and spans:
+                out.append(Link(name, name, "many_to_one", sentence))
+    seen, uniq = set(), []
+    for link in out:
+        if link.source not in seen:
+            seen.add(link.source)
+            uniq.append(link)
+    return uniq
+
+
+def _mention(name: str) -> str:
+    *head, last = names.snake(name).split("_")
+    forms = {last, names.plural(last), last + "s"}
+    if last.endswith("y"):
+        forms.add(last[:-1] + "ies")
+    last_re = "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
+    return r"\b" + r"[\s_-]*".join([*(re.escape(w) for w in head), last_re]) + r"\b"
+
+
+_JOIN = re.compile(
+    r"\bfor each\s+([a-z]+)\s+(?:at|on|in|of|for)\s+(?:a|an|the)\s+([a-z]+)\s*,?\s*(?:we\s+|i\s+|you\s+)?"
+    r"(?:keep|store|record|track|save|need|want|have)\s+(.+?)(?=$|[.;])"
+    r"|\bwith\s+(.+?)\s+for each\s+([a-z]+)\s+(?:at|on|in|of)\s+(?:a|an|the)\s+([a-z]+)"
+)
+
+
+def read_prompt(prompt: str) -> Reading:
+    """Everything the prompt states about its data, each item with the words it came from."""
+    text = prompt or ""
+    reading = Reading()
+    reading.login, reading.no_login = login_asked(text)
+    found: list[_Found] = []
+    pos = 0
+    for sentence in _sentences(text):
+        at = text.find(sentence, pos)
+        pos = max(pos, at)
+        found += _described(_protect_enums_keep(sentence), max(at, 0))
+    found.sort(key=lambda f: f.at)
+    # 1. the things (merging singular/plural mentions of one), in order of first description
+    things: dict[str, Thing] = {}
+    for f in found:
+        things.setdefault(f.name, Thing(f.name, f.words))
+    names_ = list(things)
+    mention = {n: re.compile(_mention(n)) for n in names_}
+    pending_links: list[Link] = []
+    # 2. their attributes (an item naming another thing is a reference, not an attribute)
+    for f in found:
+        thing = things[f.name]
+        items = _split_list(_protect_enums(f.items))
+        rest: list[str] = []
+        for i, item in enumerate(items):
+            if re.search(r"\{", item) is None and re.search(r":\s*", item) and i == len(items) - 1 and False:
+                pass
+            rest.append(item)
+        for item in rest:
+            low = item.lower()
+            bare = re.sub(r"\{[^}]*\}", "", low)
+            tail = re.search(
+                r"^(.+?)\s+(?:for|of|per|on|in|to|from|by|at|about)\s+(?:an?|the|one|each|every|its|their)?\s*([a-z][\w -]*)$",
+                bare,
+            )
+            if tail and not tail.group(1).startswith(("number", "no")):
+                target = next((n for n in names_ if n != f.name and mention[n].fullmatch(tail.group(2).strip())), None)
+                if target:  # "an optional note for a habit": an attribute and a link
+                    pending_links.append(Link(f.name, target, "many_to_one", f.items))
+                    item = item[: len(tail.group(1))] if "{" not in item else item
+                    low = bare = item.lower()
+            other = next((n for n in names_ if mention[n].search(bare)), None)
+            if other and other != f.name:
+                said = mention[other].search(bare).group(0)
+                many = bool(re.search(r"\b(?:many|several|multiple|list of|one or more|lots of)\b", low))
+                if many or (said != names.snake(other).replace("_", " ") and _is_plural(said.split()[-1])):
+                    pending_links.append(Link(other, f.name, "many_to_one", f.items))
+                else:
+                    pending_links.append(Link(f.name, other, "many_to_one", f.items))
+                continue
+            if re.search(r"\b(?:many|several|multiple|one or more)\b", low):
+                continue  # "many recipes" of something that is described nowhere
+            if re.match(r"^(?:which|who|that|where|when|so|because|if|each|every|they|it)\b", low):
+                continue
+            attr = _attribute(item)
+            if attr is None or attr.name in ("id", "created_at", "updated_at", names.snake(f.name)):
+                continue
+            if thing.attribute(attr.name) is None:
+                thing.attributes.append(attr)
+    # 3. join things: "for each doctor at a hospital we keep the start date and the weekly hours"
+    for m in _JOIN.finditer(text.lower()):
+        a, b, items = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(5), m.group(6), m.group(4))
+        ea, eb = to_entity(a), to_entity(b)
+        if ea in things and eb in things:
+            name = eb + ea if re.search(r"\bfor each\s+" + re.escape(a) + r"\s+in\b", m.group(0)) else ea + eb
+            join = things.setdefault(name, Thing(name, m.group(0)))
+            for item in _split_list(_protect_enums(items)):
+                attr = _attribute(item)
+                if attr and join.attribute(attr.name) is None:
+                    join.attributes.append(attr)
+            pending_links += [Link(name, ea, "many_to_one", m.group(0)), Link(name, eb, "many_to_one", m.group(0))]
+    reading.things = [t for t in things.values() if t.attributes or _linked(t.name, pending_links)]
+    kept = [t.name for t in reading.things]
+    links = read_links(text, kept)
+    joins = {t.name for t in reading.things if any(l.source == t.name for l in pending_links) and t.name not in found_names(found)}
+    if joins:  # the join's two ends are linked through it, not to each other
+        ends = {frozenset((l.target for l in pending_links if l.source == j)) for j in joins}
+        links = [l for l in links if frozenset((l.source, l.target)) not in ends]
+    have = {frozenset((l.source, l.target)) for l in links}
+    for link in pending_links + _self_links(text, kept):
+        if link.source in kept and link.target in kept and frozenset((link.source, link.target)) not in have:
+            have.add(frozenset((link.source, link.target)))
+            links.append(link)
+    reading.links = links
+    _mark_constraints(text, reading)
+    _mark_ownership(text, reading)
+    return reading
+
+
+def found_names(found: list[_Found]) -> set[str]:
+    return {f.name for f in found}
+
+
+def _linked(name: str, links: list[Link]) -> bool:
+    return any(name in (l.source, l.target) for l in links)
+
+
+def _protect_enums_keep(sentence: str) -> str:
+    return sentence
+
+
+def _mark_constraints(text: str, reading: Reading) -> None:
+    """Sentence-level "emails must be unique", "the title is required", "X is optional"."""
+    low = text.lower()
+    for m in re.finditer(r"\b([a-z]+(?:\s+[a-z]+)?)\s+(?:must|should|has to|have to|needs? to)\s+be\s+(unique|required|given|set)\b", low):
+        _set_flag(reading, m.group(1), "unique" if m.group(2) == "unique" else "required", m.group(0))
+    for m in re.finditer(r"\b([a-z]+(?:\s+[a-z]+)?)\s+(?:is|are)\s+(unique|required|optional|mandatory)\b", low):
+        _set_flag(reading, m.group(1), {"mandatory": "required"}.get(m.group(2), m.group(2)), m.group(0))
+
+
+def _set_flag(reading: Reading, words: str, flag: str, said: str) -> None:
+    words = _DETS.sub("", words.strip())
+    candidates = {to_snake(words), to_snake(words.split()[-1]), to_snake(singular(words.split()[-1]))}
+    for thing in reading.things:
+        for i, a in enumerate(thing.attributes):
+            if a.name in candidates:
+                if flag == "unique" and a.type not in ("json", "text", "bool", "enum"):
+                    thing.attributes[i] = Attribute(a.name, a.type, a.words, a.values, True, a.required)
+                elif flag in ("required", "optional"):
+                    thing.attributes[i] = Attribute(a.name, a.type, a.words, a.values, a.unique, flag == "required")
+
+
+_OWN = (
+    r"\b(?:their|his|her|your|my)\s+own\s+({np})",
+    r"\b({np})\s+(?:are|is)\s+(?:private|personal|visible only)\b",
+    r"\b(?:each|every)\s+(?:user|member|person|customer|owner)'s\s+({np})\s+(?:are|is)\s+private",
+    r"\bonly\s+(?:their|his|her|your|my)\s+(?:own\s+)?({np})",
+    r"\b({np})\s+(?:belong|belongs)\s+to\s+the\s+(?:user|person|member|rep|customer)\s+who\s+created",
+)
+
+
+def _mark_ownership(text: str, reading: Reading) -> None:
+    low = text.lower()
+    np = r"[a-z]+(?:\s+[a-z]+)?"
+    for pattern in _OWN:
+        for m in re.finditer(pattern.format(np=np), low):
+            words = m.group(1)
+            for thing in reading.things:
+                if re.search(_mention(thing.name), words) and thing.owned is None:
+                    thing.owned = m.group(0)
+
+
+__all__ = ["Attribute", "Reading", "Thing", "read_prompt", "type_from_words"]
