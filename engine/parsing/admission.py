@@ -45,8 +45,8 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower())
 
 
-def check_backend_prompt(text: str, described: int | None = None) -> None:
-    """Raise PromptError when ``text`` asks for no backend (``described``: how many things it describes)."""
+def check_language(text: str) -> None:
+    """Raise PromptError when ``text`` has no words (only emoji or symbols) or is not in English."""
     letters = [c for c in text if c.isalpha()]
     visible = [c for c in text if not c.isspace()]
     if not letters or len(letters) < 0.4 * len(visible) and len(_words(text)) < 3:
@@ -60,6 +60,12 @@ def check_backend_prompt(text: str, described: int | None = None) -> None:
             "the prompt does not look like English; only English prompts are supported yet",
             hint="write the prompt in English: " + WHAT_TO_WRITE.split(": ", 1)[1],
         )
+
+
+def check_backend_prompt(text: str, described: int | None = None) -> None:
+    """Raise PromptError when ``text`` asks for no backend (``described``: how many things it describes)."""
+    check_language(text)
+    words = _words(text)
     if words and all(w in _GREETING for w in words):
         raise PromptError("the prompt is a greeting, not a description of a backend", hint=WHAT_TO_WRITE)
     if _CREATIVE.search(text):
@@ -73,4 +79,4 @@ def check_backend_prompt(text: str, described: int | None = None) -> None:
             )
 
 
-__all__ = ["WHAT_TO_WRITE", "check_backend_prompt"]
+__all__ = ["WHAT_TO_WRITE", "check_backend_prompt", "check_language"]

@@ -111,7 +111,7 @@ def check_prompt(prompt: str) -> str:
     text = (prompt or "").strip()
     if not text:
         raise PromptError("the prompt is empty", hint="describe the backend: what it stores, their fields, who logs in")
-    admission.check_backend_prompt(text)
+    admission.check_language(text)
     if len(text) > MAX_PROMPT_CHARS:
         raise PromptError(
             f"the prompt is {len(text)} characters long; the limit is {MAX_PROMPT_CHARS}",
@@ -122,6 +122,7 @@ def check_prompt(prompt: str) -> str:
             f"the prompt {text!r} is too short to describe a backend",
             hint="e.g. 'A library API: books with a title and an isbn, loans of a book with a due date'",
         )
+    admission.check_backend_prompt(text)
     return text
 
 

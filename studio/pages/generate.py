@@ -83,12 +83,13 @@ class GeneratePage:
     findings: gr.Dataframe
     readme: gr.Markdown
     current: gr.State
+    coverage: gr.Markdown | None = None  # the prompt-coverage check, what is not covered highlighted
 
     def outputs(self) -> list[Any]:
         return [
             self.generate, self.cancel, self.regenerate, self.download, self.progress, self.output, self.name, self.description,
             self.auth, self.entities, self.relations, self.diagram, self.files, self.code, self.review, self.checks,
-            self.findings, self.readme, self.current,
+            self.findings, self.readme, self.current, *([self.coverage] if self.coverage is not None else []),
         ]  # fmt: skip
 
     def draw(self, view: RunView, parts: set[str], zip_path: str | None = None) -> dict[Any, Any]:
@@ -106,6 +107,8 @@ class GeneratePage:
             out[self.entities] = schema_table.entity_rows(spec)
             out[self.relations] = schema_table.relation_rows(spec) or [[""] * len(schema_table.RELATION_HEADERS)]
             out[self.diagram] = schema_table.mermaid(spec)
+            if self.coverage is not None:
+                out[self.coverage] = schema_table.coverage_markdown(view.coverage)
         if "files" in parts:
             out[self.files] = gr.Radio(choices=tree_order(view.files))
         if "review" in parts:
@@ -235,6 +238,7 @@ def build(ctx: Studio) -> GeneratePage:
                 interactive=True, label="Relationships (kind: many_to_one, one_to_one, many_to_many)",
                 elem_id="relations",
             )  # fmt: skip
+            coverage = gr.Markdown(elem_id="prompt-coverage")
             regenerate_btn = gr.Button("Regenerate from this schema", elem_id="regenerate")
             diagram = gr.Markdown(elem_id="er-diagram")
         with gr.Tab("Code", id="code", elem_id="tab-code"):
@@ -259,6 +263,7 @@ def build(ctx: Studio) -> GeneratePage:
     page = GeneratePage(
         prompt, template, profile, generate_btn, cancel_btn, download, progress, output, tabs, name, description,
         auth, entities, relations, regenerate_btn, diagram, files, code, review, checks, findings, readme, current,
+        coverage,
     )  # fmt: skip
     _wire(ctx, page)
     return page
