@@ -92,6 +92,9 @@ class RunView:
             if event.report is not None:
                 self.report = event.report.to_dict()
                 self.dirty.add("review")
+                if self.report.get("prompt_coverage"):
+                    self.coverage = self.report["prompt_coverage"]
+                    self.dirty.add("spec")
             for name in ("README.md", "docs/API.md"):
                 if name not in self.files and event.ok and name in self.documents:
                     self.files.append(name)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine import names
-from engine.parsing.cleanup import _entity_name, _field_name, singular
+from engine.parsing.cleanup import _entity_name, _field_name, singular, to_entity
 from engine.parsing.reading import Reading, read_prompt
 
 KINDS = ("thing", "attribute", "link", "unique", "required", "owned", "login")
@@ -215,8 +215,16 @@ def complete(spec_data: dict[str, Any], reading: Reading) -> list[str]:
     taken = {e["name"] for e in entities}
     for thing in reading.things:
         entity = _find_entity(spec_data, thing.name)
+        misread = to_entity(thing.words)
+        if entity is None and misread != thing.name:  # the inflector's "Specy" for "species"
+            entity = next((e for e in entities if e["name"] == misread), None)
+            if entity is not None:
+                _rename(spec_data, misread, thing.name)
+                taken.add(thing.name)
+                warnings.append(f"entity {misread!r} renamed to {thing.name!r} (the prompt says {thing.words!r})")
         if entity is None:
-            name = _entity_name(thing.name, [])
+            checked = _entity_name(thing.name, [])
+            name = checked if checked.endswith("Record") and not thing.name.endswith("Record") else thing.name
             if not name or name in taken:
                 continue
             entity = {"name": name, "owned": False, "description": "", "fields": []}
@@ -287,6 +295,19 @@ def complete(spec_data: dict[str, Any], reading: Reading) -> list[str]:
         rels.append(rel)
         warnings.append(f"relationship {an} -> {bn} ({link.kind}) added: the prompt says {_short(link.words)!r}")
     return warnings
+
+
+def _rename(spec_data: dict[str, Any], old: str, new: str) -> None:
+    for e in spec_data.get("entities", []):
+        if e["name"] == old:
+            e["name"] = new
+    for r in spec_data.get("relationships", []):
+        for end in ("source", "target"):
+            if r.get(end) == old:
+                r[end] = new
+    for rule in spec_data.get("rules", []) or []:
+        if rule.get("entity") == old:
+            rule["entity"] = new
 
 
 # --- agreement with a gold set --------------------------------------------------------------------

@@ -41,6 +41,8 @@ _NOT_THINGS = frozenset(
     project something stuff everything anything way people users user list lists kind kinds type types
     field fields entity entities table tables record records detail details info information""".split()
 )
+# nouns whose plural is the singular; the inflector would make "Specy" or "Specie" of them
+INVARIANT_PLURALS = frozenset({"species", "series", "news", "sheep", "fish", "deer", "aircraft", "equipment", "software"})
 UNIT_WORDS = {
     "kilometres": "km", "kilometers": "km", "kilometre": "km", "kilometer": "km", "km": "km",
     "kilograms": "kg", "kilogram": "kg", "kilos": "kg", "kg": "kg", "grams": "grams", "g": "grams",
@@ -131,6 +133,8 @@ def type_from_words(name: str, words: str = "") -> str:
     if toks & {"price", "cost", "fee", "fees", "amount", "salary", "budget", "balance", "rate", "total", "tax",
                "wage", "revenue", "income", "payment", "charge", "deposit", "fine", "value"}:  # fmt: skip
         return "decimal"
+    if toks & {"mileage", "odometer"}:
+        return "int"
     if toks & {"weight", "kg", "km", "distance", "latitude", "longitude", "lat", "lng", "lon", "temperature",
                "percentage", "percent", "height", "width", "length_cm", "grams", "metres", "meters", "calories",
                "celsius", "fahrenheit", "ratio", "average", "gpa", "litres", "liters", "miles", "volume", "area",
@@ -170,7 +174,8 @@ def _split_list(text: str) -> list[str]:
     return [p.strip() for p in parts if p and p.strip()]
 
 
-_VALUE_LIST = r"([a-z0-9][\w' -]*?(?:\s*,\s*[a-z0-9][\w' -]*?)*,?\s+(?:or|and)\s+[a-z0-9][\w'-]*(?:\s+[a-z0-9][\w'-]*)?)"
+_V = r"(?!(?:a|an|the|unique|required|optional|its|their)\b)[a-z0-9]"
+_VALUE_LIST = rf"({_V}[\w' -]*?(?:\s*,\s*{_V}[\w' -]*?)*,?\s+(?:or|and)\s+{_V}[\w'-]*(?:\s+[a-z0-9][\w'-]*)?)"
 
 
 def _protect_enums(text: str) -> str:
@@ -217,7 +222,6 @@ def _attribute(chunk: str) -> Attribute | None:
         text,
     )[0]
     text = re.sub(r"^(?:unique|optional|optionally|required|mandatory)\b|\b(?:a|an|the)\b", " ", text)
-    text = re.sub(r"\s+(?:flag|boolean|bool|checkbox)$", "", text.strip())
     text = _DETS.sub("", text.strip())
     text = re.sub(r"^(?:number|no\.?)\s+of\s+", "number of ", text)
     unit = ""
@@ -230,6 +234,7 @@ def _attribute(chunk: str) -> Attribute | None:
             text = text[: mu.start()]
             if head in ("json", "text"):
                 unit, paren = "", paren + " " + head
+    text = re.sub(r"\s+(?:flag|boolean|bool|checkbox|object|field|value)$", "", text.strip())
     text = re.sub(r"\bmaximum\b", "max", re.sub(r"\bminimum\b", "min", text))
     text = re.sub(r"\s+(?:from|between)\s+\d.*$", "", text)
     text = re.sub(r"\b(?:yes|no)\s*$", "", text).strip() if re.search(r"\byes\s*/?\s*no\b", words.lower()) else text
@@ -268,7 +273,7 @@ def _sentences(text: str) -> list[str]:
 
 def _head(np: str) -> tuple[str, str] | None:
     """(EntityName, words) for a noun phrase, or None when it is no thing ("the system")."""
-    np = re.sub(r"'s$", "", np.strip().lower())
+    np = re.sub(r"'s$", "", np.strip().lower()).split("'s ")[-1]  # "a band's gigs" -> gigs
     np = re.split(r"\s+(?:of|for|on|in|at|from|between|per|into|onto|to|by|about|under|inside)\s+", " " + np)[0]
     words = [w for w in re.split(r"\s+", np) if w]
     stops = [i for i, w in enumerate(words) if w in _STOP or w.isdigit() or (w in _VERBS and i < len(words) - 1)]
@@ -280,7 +285,10 @@ def _head(np: str) -> tuple[str, str] | None:
     parts = [w for w in re.split(r"-", " ".join(words)) if w]
     if len(parts) > 1 and len(parts[-1]) == 3 and parts[-1].endswith("s"):  # "check-ins"
         parts[-1] = parts[-1][:-1]
-    name = to_entity(" ".join(parts))
+    if parts[-1] in INVARIANT_PLURALS:  # "species" is one species (not a "Specy")
+        name = to_entity(" ".join(parts[:-1])) + parts[-1].capitalize() if len(parts) > 1 else parts[-1].capitalize()
+    else:
+        name = to_entity(" ".join(parts))
     if not name or not name[0].isalpha():
         return None
     return name, " ".join(words)
@@ -296,7 +304,7 @@ _VERBS = frozenset(
 
 
 def _is_plural(word: str) -> bool:
-    return singular(word) != word or word in ("species", "series", "people", "staff", "data")
+    return singular(word) != word or word in INVARIANT_PLURALS or word in ("people", "staff", "data")
 
 
 @dataclass
@@ -504,6 +512,11 @@ def read_prompt(prompt: str) -> Reading:
                 if attr and join.attribute(attr.name) is None:
                     join.attributes.append(attr)
             pending_links += [Link(name, ea, "many_to_one", m.group(0)), Link(name, eb, "many_to_one", m.group(0))]
+    for thing in things.values():  # the prompt's words as written (the reading works in lower case)
+        thing.words = _as_written(text, thing.words)
+        thing.attributes = [
+            Attribute(a.name, a.type, _as_written(text, a.words), a.values, a.unique, a.required) for a in thing.attributes
+        ]
     reading.things = [t for t in things.values() if t.attributes or _linked(t.name, pending_links)]
     kept = [t.name for t in reading.things]
     links = read_links(text, kept)
@@ -520,6 +533,13 @@ def read_prompt(prompt: str) -> Reading:
     _mark_constraints(text, reading)
     _mark_ownership(text, reading)
     return reading
+
+
+def _as_written(text: str, words: str) -> str:
+    if "{" in words:
+        return words
+    m = re.search(r"\s+".join(re.escape(w) for w in words.split()), text, re.IGNORECASE)
+    return m.group(0) if m else words
 
 
 def found_names(found: list[_Found]) -> set[str]:
@@ -555,24 +575,33 @@ def _set_flag(reading: Reading, words: str, flag: str, said: str) -> None:
                     thing.attributes[i] = Attribute(a.name, a.type, a.words, a.values, a.unique, flag == "required")
 
 
-_OWN = (
-    r"\b(?:their|his|her|your|my)\s+own\s+({np})",
-    r"\b({np})\s+(?:are|is)\s+(?:private|personal|visible only)\b",
-    r"\b(?:each|every)\s+(?:user|member|person|customer|owner)'s\s+({np})\s+(?:are|is)\s+private",
-    r"\bonly\s+(?:their|his|her|your|my)\s+(?:own\s+)?({np})",
-    r"\b({np})\s+(?:belong|belongs)\s+to\s+the\s+(?:user|person|member|rep|customer)\s+who\s+created",
+_OWN_CUE = re.compile(
+    r"\b(?:private|personal|their own|his own|her own|my own|your own|only (?:their|his|her|my|your)|"
+    r"visible only to|only visible to|only (?:the )?(?:user|owner|person|member|rep|customer) who created)\b"
 )
 
 
 def _mark_ownership(text: str, reading: Reading) -> None:
-    low = text.lower()
-    np = r"[a-z]+(?:\s+[a-z]+)?"
-    for pattern in _OWN:
-        for m in re.finditer(pattern.format(np=np), low):
-            words = m.group(1)
-            for thing in reading.things:
-                if re.search(_mention(thing.name), words) and thing.owned is None:
-                    thing.owned = m.group(0)
+    """"their own tickets", "entries are private to them": the named thing, else the sentence's subject."""
+    mentions = {t.name: re.compile(_mention(t.name)) for t in reading.things}
+    for sentence in _sentences(text):
+        low = sentence.lower()
+        cue = _OWN_CUE.search(low)
+        if not cue:
+            continue
+        after = low[cue.end() :]
+        named = [n for n, p in mentions.items() if p.match(after.lstrip() if after.startswith(" ") else after)]
+        named = named or [n for n, p in mentions.items() if p.search(after[:40]) and "own" in cue.group(0)]
+        if not named:  # "X are private": X, else the sentence's first thing ("links have ... and are private")
+            before = low[: cue.start()]
+            subject = re.search(r"([a-z]+)\s+(?:are|is)\s+(?:\w+\s+)?$", before)
+            named = [n for n, p in mentions.items() if subject and p.fullmatch(subject.group(1))]
+            firsts = sorted((m.start(), n) for n, p in mentions.items() if (m := p.search(before)))
+            named = named or ([firsts[0][1]] if firsts else [])
+        for name in named:
+            thing = reading.thing(name)
+            if thing is not None and thing.owned is None:
+                thing.owned = sentence
 
 
 __all__ = ["Attribute", "Reading", "Thing", "read_prompt", "type_from_words"]

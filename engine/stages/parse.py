@@ -30,8 +30,9 @@ from engine.stages.asking import ask
 MAX_PROMPT_CHARS = 4000
 MIN_PROMPT_WORDS = 3
 # A dev-set spec is 150-450 tokens; a nine-entity prompt needs about 1500. The cap grows with the
-# prompt (about 3 spec tokens a prompt word, never under 900) so that no ordinary prompt hits it;
-# a runaway model still stops.
+# prompt (16 spec tokens a prompt word, never under 900: a spec field is ~30 tokens, and a prompt
+# spends two or three words on one) so that no ordinary prompt hits it; the grammar ends the
+# decode at the spec's closing brace, so a higher cap costs nothing; a runaway model still stops.
 MAX_SPEC_TOKENS = 900
 MAX_SPEC_TOKENS_CEILING = 4000
 
@@ -128,7 +129,7 @@ def check_prompt(prompt: str) -> str:
 
 def spec_token_budget(prompt: str) -> int:
     """The decode's token cap for ``prompt``: room for every entity an ordinary prompt lists."""
-    return min(MAX_SPEC_TOKENS_CEILING, max(MAX_SPEC_TOKENS, 4 * len(prompt.split()) + 300))
+    return min(MAX_SPEC_TOKENS_CEILING, max(MAX_SPEC_TOKENS, 16 * len(prompt.split())))
 
 
 def extract_json(text: str) -> Any:

@@ -330,6 +330,7 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
                 live = LiveRun(
                     history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
                     profile=profile, spec=spec, parent_id=parent.id if parent else None,
+                    asked=parent.prompt if parent and not parent.prompt.startswith("(") else None,
                 )  # fmt: skip
         except EngineError as exc:
             raise user_error(exc) from None
