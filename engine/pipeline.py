@@ -24,6 +24,7 @@ from typing import Any
 from engine import templates
 from engine.errors import EngineError, ModelError
 from engine.events import Done, Event, Failure, SpecArtifact, Stage, StageFinished, StageStarted
+from engine.gate.verify import verify
 from engine.generate import failed_verification
 from engine.parsing import coverage as prompt_coverage
 from engine.spec import ProjectSpec
@@ -31,7 +32,6 @@ from engine.stages.codegen import codegen_stage
 from engine.stages.docs import docs_stage
 from engine.stages.parse import parse_stage
 from engine.stages.review import review_stage
-from engine.gate.verify import verify
 from engine.workspace import Workspace, check_output_dir
 
 ROLES = ("parser", "generator", "reviewer", "docs")

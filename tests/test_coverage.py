@@ -45,7 +45,10 @@ def test_the_reader_finds_a_thing_known_only_as_the_link_of_two_others() -> None
     walk = _thing(r, "Walk")
     assert walk["start_time"].type == "datetime" and walk["duration_minutes"].type == "int"
     assert "start_time" not in _thing(r, "Walker")
-    assert {(l.source, l.target, l.kind) for l in r.links} == {("Walk", "Walker", "many_to_one"), ("Walk", "Dog", "many_to_one")}
+    assert {(lk.source, lk.target, lk.kind) for lk in r.links} == {
+        ("Walk", "Walker", "many_to_one"),
+        ("Walk", "Dog", "many_to_one"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -89,10 +92,10 @@ def test_the_reader_reads_self_references_and_ownership() -> None:
         "HR directory: employees have a full name and an email (unique); each employee reports to a manager, "
         "who is another employee. Notes have a text and are private to their author."
     )
-    assert ("Employee", "Employee", "many_to_one") in {(l.source, l.target, l.kind) for l in r.links}
+    assert ("Employee", "Employee", "many_to_one") in {(lk.source, lk.target, lk.kind) for lk in r.links}
     assert r.thing("Note").owned
     r = read_prompt("A social reading app: readers have a username and a bio, and readers can follow other readers.")
-    assert ("Reader", "Reader", "many_to_many") in {(l.source, l.target, l.kind) for l in r.links}
+    assert ("Reader", "Reader", "many_to_many") in {(lk.source, lk.target, lk.kind) for lk in r.links}
 
 
 def test_types_from_words() -> None:
@@ -128,7 +131,7 @@ FULL = {
 
 def _without(**changes):
     spec = json.loads(json.dumps(FULL))
-    for key, fn in changes.items():
+    for fn in changes.values():
         fn(spec)
     return spec
 
@@ -234,7 +237,12 @@ def test_a_nine_entity_prompt_gets_a_token_budget_and_all_nine_entities() -> Non
     assert spec.auth and cov.complete, cov.lines()
     assert any("no JSON object" in w for w in warnings)
     rels = {(r.source, r.target) for r in spec.relationships}
-    assert {("Enrollment", "Student"), ("Enrollment", "Course"), ("Submission", "Assignment"), ("Guardian", "Student")} <= rels
+    assert {
+        ("Enrollment", "Student"),
+        ("Enrollment", "Course"),
+        ("Submission", "Assignment"),
+        ("Guardian", "Student"),
+    } <= rels
 
 
 def test_the_project_name_comes_from_the_prompts_own_words() -> None:

@@ -162,7 +162,9 @@ class TrustReport:
             out += [f"- **{g}**" for g in self._gap_lines()]
             covered = [i for i in self.prompt_coverage.get("items", []) if i.get("covered")]
             if covered:
-                out.append(f"- covered: {len(covered)} item{'s' if len(covered) != 1 else ''} (entities, fields, links)")
+                out.append(
+                    f"- covered: {len(covered)} item{'s' if len(covered) != 1 else ''} (entities, fields, links)"
+                )
         for c in self.failed:
             if c.output:
                 out += ["", f"## {c.name}", "", "```", c.output, "```"]

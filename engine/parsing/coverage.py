@@ -81,7 +81,14 @@ class Coverage:
             "complete": self.complete,
             "headline": self.headline(),
             "items": [
-                {"kind": i.kind, "entity": i.entity, "name": i.name, "words": i.words, "covered": i.covered, "detail": i.detail}
+                {
+                    "kind": i.kind,
+                    "entity": i.entity,
+                    "name": i.name,
+                    "words": i.words,
+                    "covered": i.covered,
+                    "detail": i.detail,
+                }
                 for i in self.items
             ],
         }
@@ -252,15 +259,21 @@ def complete(spec_data: dict[str, Any], reading: Reading) -> list[str]:
                 if a.unique:
                     f["unique"] = True
                 fields.append(f)
-                warnings.append(f"entity {entity['name']!r}: field {a.name!r} added from the prompt ({_short(a.words)!r})")
+                warnings.append(
+                    f"entity {entity['name']!r}: field {a.name!r} added from the prompt ({_short(a.words)!r})"
+                )
                 continue
             if a.values and (f.get("type") != "enum" or not f.get("values")):
                 f["type"], f["values"] = "enum", list(a.values)
                 f.pop("unique", None)
-                warnings.append(f"entity {entity['name']!r}, field {f['name']!r}: enum of {', '.join(a.values)} (the prompt's words)")
+                warnings.append(
+                    f"entity {entity['name']!r}, field {f['name']!r}: enum of {', '.join(a.values)} (the prompt's words)"
+                )
             elif f.get("type") == "str" and a.type not in ("str", "enum"):
                 f["type"] = a.type
-                warnings.append(f"entity {entity['name']!r}, field {f['name']!r}: type {a.type} (the prompt says {_short(a.words)!r})")
+                warnings.append(
+                    f"entity {entity['name']!r}, field {f['name']!r}: type {a.type} (the prompt says {_short(a.words)!r})"
+                )
             elif f.get("type") == "enum" and not a.values:
                 f["type"] = a.type
                 f.pop("values", None)
@@ -337,14 +350,21 @@ def agreement(gold: list[dict[str, Any]], specs: dict[str, dict[str, Any] | None
                 if _find_field(entity, fname) is None:
                     gap += 1
                     flagged += any(
-                        i.kind == "attribute" and same_entity(i.entity, gname) and same_field(i.name, fname) for i in miss
+                        i.kind == "attribute" and same_entity(i.entity, gname) and same_field(i.name, fname)
+                        for i in miss
                     )
         for s, t, k in row.get("relationships", []):
             if not _has_link(spec, s, t, k):
                 gap += 1
                 flagged += any(
-                    i.kind == "link" and {i.entity, i.name} and same_entity(i.entity, s) and same_entity(i.name, t)
-                    or i.kind == "link" and k == "many_to_many" and same_entity(i.entity, t) and same_entity(i.name, s)
+                    i.kind == "link"
+                    and {i.entity, i.name}
+                    and same_entity(i.entity, s)
+                    and same_entity(i.name, t)
+                    or i.kind == "link"
+                    and k == "many_to_many"
+                    and same_entity(i.entity, t)
+                    and same_entity(i.name, s)
                     for i in miss
                 )
         for i in miss:
@@ -357,7 +377,10 @@ def agreement(gold: list[dict[str, Any]], specs: dict[str, dict[str, Any] | None
             elif i.kind == "attribute" and not any(same_field(i.name, f) for f in row["entities"][gname]):
                 alarms += 1
             elif i.kind == "link" and not any(
-                same_entity(s, i.entity) and same_entity(t, i.name) or same_entity(t, i.entity) and same_entity(s, i.name)
+                same_entity(s, i.entity)
+                and same_entity(t, i.name)
+                or same_entity(t, i.entity)
+                and same_entity(s, i.name)
                 for s, t, _ in row.get("relationships", [])
             ):
                 alarms += 1

@@ -42,7 +42,9 @@ _NOT_THINGS = frozenset(
     field fields entity entities table tables record records detail details info information""".split()
 )
 # nouns whose plural is the singular; the inflector would make "Specy" or "Specie" of them
-INVARIANT_PLURALS = frozenset({"species", "series", "news", "sheep", "fish", "deer", "aircraft", "equipment", "software"})
+INVARIANT_PLURALS = frozenset(
+    {"species", "series", "news", "sheep", "fish", "deer", "aircraft", "equipment", "software"}
+)
 UNIT_WORDS = {
     "kilometres": "km", "kilometers": "km", "kilometre": "km", "kilometer": "km", "km": "km",
     "kilograms": "kg", "kilogram": "kg", "kilos": "kg", "kg": "kg", "grams": "grams", "g": "grams",
@@ -122,10 +124,19 @@ def type_from_words(name: str, words: str = "") -> str:
         return "url"
     if toks & {"uuid", "guid"}:
         return "uuid"
-    if re.search(rf"\b(?:{_ID_NUMBERS}|lot|batch|ticket|case|bank|tax)\s+(?:number|no|code)\b", w) or toks & {"code", "isbn", "sku", "plate", "zip"}:
+    if re.search(rf"\b(?:{_ID_NUMBERS}|lot|batch|ticket|case|bank|tax)\s+(?:number|no|code)\b", w) or toks & {
+        "code",
+        "isbn",
+        "sku",
+        "plate",
+        "zip",
+    }:
         return "str"
-    if toks & {"datetime", "timestamp"} or re.search(r"\b(?:time|at|when|moment)$", n) or n.endswith("_at") or (
-        "time" in toks and not toks & {"minutes", "hours", "seconds", "cooking", "preparation", "baking", "prep"}
+    if (
+        toks & {"datetime", "timestamp"}
+        or re.search(r"\b(?:time|at|when|moment)$", n)
+        or n.endswith("_at")
+        or ("time" in toks and not toks & {"minutes", "hours", "seconds", "cooking", "preparation", "baking", "prep"})
     ):
         return "datetime"
     if toks & {"date", "birthday", "dob", "deadline", "on"} or n.endswith("_on") or "date of" in w:
@@ -165,7 +176,11 @@ def _split_list(text: str) -> list[str]:
             depth += 1
         elif tok == ")":
             depth = max(0, depth - 1)
-        if depth == 0 and tok is not None and (tok in (",", ";") or re.fullmatch(r"\s+(?:and|\+|&|as well as|plus)\s+", tok)):
+        if (
+            depth == 0
+            and tok is not None
+            and (tok in (",", ";") or re.fullmatch(r"\s+(?:and|\+|&|as well as|plus)\s+", tok))
+        ):
             parts.append(cur)
             cur = ""
         else:
@@ -190,7 +205,9 @@ def _protect_enums(text: str) -> str:
         lambda m: " " + values(m.group(1)),
         text,
     )
-    text = re.sub(r"\b([a-z]+)\s*:\s*" + _VALUE_LIST + r"\s*(?=[),;.]|$)", lambda m: m.group(1) + " " + values(m.group(2)), text)
+    text = re.sub(
+        r"\b([a-z]+)\s*:\s*" + _VALUE_LIST + r"\s*(?=[),;.]|$)", lambda m: m.group(1) + " " + values(m.group(2)), text
+    )
     text = re.sub(r"\(\s*([\w' -]+(?:\s*/\s*[\w' -]+)+)\s*\)", lambda m: values(m.group(1)), text)
     text = re.sub(r"(?<![/\w])([a-z][\w-]*(?:\s*/\s*[a-z][\w-]*)+)(?![/\w])", lambda m: values(m.group(1)), text)
     text = re.sub(r"\(\s*([^()]*,[^()]*)\)", lambda m: values(m.group(1)), text)
@@ -204,9 +221,15 @@ def _attribute(chunk: str) -> Attribute | None:
     text = _DETS.sub("", text)
     unique = bool(re.search(r"^unique\b|\(unique\)|\b(?:be|is|are)\s+unique\b|\bno two\b|\bunique\s*$", text))
     required: bool | None = None
-    if re.search(r"^optional\b|\(optional\)|\b(?:is|are|be)\s+optional\b|\bmay be (?:empty|blank|left out)\b|\bif any\b|\bnullable\b", text):
+    if re.search(
+        r"^optional\b|\(optional\)|\b(?:is|are|be)\s+optional\b|\bmay be (?:empty|blank|left out)\b|\bif any\b|\bnullable\b",
+        text,
+    ):
         required = False
-    elif re.search(r"^(?:required|mandatory)\b|\((?:required|mandatory)\)|\b(?:is|are|be)\s+(?:required|mandatory|given)\b|\bnot (?:be )?empty\b", text):
+    elif re.search(
+        r"^(?:required|mandatory)\b|\((?:required|mandatory)\)|\b(?:is|are|be)\s+(?:required|mandatory|given)\b|\bnot (?:be )?empty\b",
+        text,
+    ):
         required = True
     values: tuple[str, ...] = ()
     m = re.search(r"\{([^{}]*)\}", text)
@@ -338,8 +361,12 @@ _PATTERNS = (
     # "teams have a name", "each plot has a number", "owners are stored with their name"
     (
         re.compile(
-            _NP + r"\s+(?:also\s+|each\s+|all\s+|always\s+|can\s+|will\s+|should\s+|must\s+|just\s+)*" + _BELONG
-            + _ENTITY_VERBS + r"\s+(.+?)" + _CUT
+            _NP
+            + r"\s+(?:also\s+|each\s+|all\s+|always\s+|can\s+|will\s+|should\s+|must\s+|just\s+)*"
+            + _BELONG
+            + _ENTITY_VERBS
+            + r"\s+(.+?)"
+            + _CUT
         ),
         "verb",
     ),
@@ -378,11 +405,19 @@ def _described(sentence: str, offset: int) -> list[_Found]:
                 inner = items.strip()
                 if not plural and not (at_start and np.strip() == words):
                     continue  # "a priority (low, high)" is an enum field, not a thing
-                if re.fullmatch(r"(?:unique|required|optional|json|yes\s*/\s*no|[\w -]+(?:\s*/\s*[\w -]+)+|[\w ]+)", inner) and "," not in inner and not plural:
+                if (
+                    re.fullmatch(
+                        r"(?:unique|required|optional|json|yes\s*/\s*no|[\w -]+(?:\s*/\s*[\w -]+)+|[\w ]+)", inner
+                    )
+                    and "," not in inner
+                    and not plural
+                ):
                     continue
             if kind == "colon":
                 # "Online bookstore: books (title, ...)" and "habit tracker: habits have ..." are titles
-                if re.search(r"[a-z]{2,}s\s*\(", items) or re.search(r"\b" + _ENTITY_VERBS + r"\b|\bwith\b|\bw/", items):
+                if re.search(r"[a-z]{2,}s\s*\(", items) or re.search(
+                    r"\b" + _ENTITY_VERBS + r"\b|\bwith\b|\bw/", items
+                ):
                     continue
                 if not re.search(r",|\band\b|\+", items) and not plural:
                     continue
@@ -515,16 +550,21 @@ def read_prompt(prompt: str) -> Reading:
     for thing in things.values():  # the prompt's words as written (the reading works in lower case)
         thing.words = _as_written(text, thing.words)
         thing.attributes = [
-            Attribute(a.name, a.type, _as_written(text, a.words), a.values, a.unique, a.required) for a in thing.attributes
+            Attribute(a.name, a.type, _as_written(text, a.words), a.values, a.unique, a.required)
+            for a in thing.attributes
         ]
     reading.things = [t for t in things.values() if t.attributes or _linked(t.name, pending_links)]
     kept = [t.name for t in reading.things]
     links = read_links(text, kept)
-    joins = {t.name for t in reading.things if any(l.source == t.name for l in pending_links) and t.name not in found_names(found)}
+    joins = {
+        t.name
+        for t in reading.things
+        if any(lk.source == t.name for lk in pending_links) and t.name not in found_names(found)
+    }
     if joins:  # the join's two ends are linked through it, not to each other
-        ends = {frozenset((l.target for l in pending_links if l.source == j)) for j in joins}
-        links = [l for l in links if frozenset((l.source, l.target)) not in ends]
-    have = {frozenset((l.source, l.target)) for l in links}
+        ends = {frozenset(lk.target for lk in pending_links if lk.source == j) for j in joins}
+        links = [lk for lk in links if frozenset((lk.source, lk.target)) not in ends]
+    have = {frozenset((lk.source, lk.target)) for lk in links}
     for link in pending_links + _self_links(text, kept):
         if link.source in kept and link.target in kept and frozenset((link.source, link.target)) not in have:
             have.add(frozenset((link.source, link.target)))
@@ -547,7 +587,7 @@ def found_names(found: list[_Found]) -> set[str]:
 
 
 def _linked(name: str, links: list[Link]) -> bool:
-    return any(name in (l.source, l.target) for l in links)
+    return any(name in (lk.source, lk.target) for lk in links)
 
 
 def _protect_enums_keep(sentence: str) -> str:
@@ -557,7 +597,9 @@ def _protect_enums_keep(sentence: str) -> str:
 def _mark_constraints(text: str, reading: Reading) -> None:
     """Sentence-level "emails must be unique", "the title is required", "X is optional"."""
     low = text.lower()
-    for m in re.finditer(r"\b([a-z]+(?:\s+[a-z]+)?)\s+(?:must|should|has to|have to|needs? to)\s+be\s+(unique|required|given|set)\b", low):
+    for m in re.finditer(
+        r"\b([a-z]+(?:\s+[a-z]+)?)\s+(?:must|should|has to|have to|needs? to)\s+be\s+(unique|required|given|set)\b", low
+    ):
         _set_flag(reading, m.group(1), "unique" if m.group(2) == "unique" else "required", m.group(0))
     for m in re.finditer(r"\b([a-z]+(?:\s+[a-z]+)?)\s+(?:is|are)\s+(unique|required|optional|mandatory)\b", low):
         _set_flag(reading, m.group(1), {"mandatory": "required"}.get(m.group(2), m.group(2)), m.group(0))
@@ -582,7 +624,7 @@ _OWN_CUE = re.compile(
 
 
 def _mark_ownership(text: str, reading: Reading) -> None:
-    """"their own tickets", "entries are private to them": the named thing, else the sentence's subject."""
+    """ "their own tickets", "entries are private to them": the named thing, else the sentence's subject."""
     mentions = {t.name: re.compile(_mention(t.name)) for t in reading.things}
     for sentence in _sentences(text):
         low = sentence.lower()

@@ -17,12 +17,12 @@ from collections.abc import Generator
 from typing import Any
 
 from engine import names
-from engine.parsing import admission, coverage
-from engine.parsing.cleanup import clean_spec
-from engine.parsing.reading import read_prompt
 from engine.errors import ModelError, PromptError, SpecError
 from engine.events import Coverage, Event, SpecArtifact, StageFinished, StageStarted, Warning
+from engine.parsing import admission, coverage
+from engine.parsing.cleanup import clean_spec
 from engine.parsing.grounding import described_entities, entity_candidates, grounded_schema
+from engine.parsing.reading import read_prompt
 from engine.prompts import messages
 from engine.spec import FIELD_TYPES, ProjectSpec, parse_spec
 from engine.stages.asking import ask
@@ -202,7 +202,10 @@ def extract_rules(
     return rules
 
 
-_TITLE_WORDS = re.compile(r"^\s*(?:an?\s+|the\s+|my\s+|our\s+)?([A-Za-z][\w -]{1,40}?)\s*(?::|\bapi\b|\bbackend\b|\bapp\b|\bservice\b|\bsystem\b|[.,;!\n])", re.I)
+_TITLE_WORDS = re.compile(
+    r"^\s*(?:an?\s+|the\s+|my\s+|our\s+)?([A-Za-z][\w -]{1,40}?)\s*(?::|\bapi\b|\bbackend\b|\bapp\b|\bservice\b|\bsystem\b|[.,;!\n])",
+    re.I,
+)
 
 
 def _name_from_prompt(spec_data: dict[str, Any], prompt: str, reading: Any) -> None:
@@ -217,10 +220,18 @@ def _name_from_prompt(spec_data: dict[str, Any], prompt: str, reading: Any) -> N
     m = _TITLE_WORDS.match(prompt)
     words = m.group(1).strip() if m else ""
     lowered = words.lower()
-    if words and len(words.split()) <= 4 and not re.search(r"\b(?:i|we|you|want|need|please|hi|hello|hey|could|can)\b", lowered):
+    if (
+        words
+        and len(words.split()) <= 4
+        and not re.search(r"\b(?:i|we|you|want|need|please|hi|hello|hey|could|can)\b", lowered)
+    ):
         name = to_snake(words)
     else:
-        first = reading.things[0].name if reading.things else (spec_data["entities"][0]["name"] if spec_data["entities"] else "app")
+        first = (
+            reading.things[0].name
+            if reading.things
+            else (spec_data["entities"][0]["name"] if spec_data["entities"] else "app")
+        )
         name = names.snake(first) + "_api"
     name = re.sub(r"_(?:api|backend|app|service)$", "", name) or name
     if not re.match(r"^[a-z][a-z0-9_]*$", name) or len(name) > 40 or name in ("a", "an", "the"):
