@@ -149,7 +149,7 @@ def type_from_words(name: str, words: str = "") -> str:
     if toks & {"weight", "kg", "km", "distance", "latitude", "longitude", "lat", "lng", "lon", "temperature",
                "percentage", "percent", "height", "width", "length_cm", "grams", "metres", "meters", "calories",
                "celsius", "fahrenheit", "ratio", "average", "gpa", "litres", "liters", "miles", "volume", "area",
-               "protein", "carbs", "fat", "fats"}:  # fmt: skip
+               "protein", "carbs", "fat", "fats", "humidity", "pressure", "speed", "hpa", "gpa"}:  # fmt: skip
         return "float"
     if toks & {"count", "number", "quantity", "qty", "capacity", "reps", "seats", "servings", "minutes", "seconds",
                "hours", "days", "weeks", "age", "year", "rating", "score", "position", "floor", "bedrooms",
@@ -197,7 +197,7 @@ def _protect_enums(text: str) -> str:
     """Turn "X which is a, b or c" / "X: a, b or c" / "X a/b/c" into "X {a|b|c}" so a list split keeps them."""
 
     def values(raw: str) -> str:
-        vals = [v.strip(" '\"") for v in re.split(r"\s*,\s*|\s+or\s+|\s+and\s+|\s*/\s*", raw) if v.strip(" '\"")]
+        vals = [v.strip(" '\"") for v in re.split(r"\s*,\s*|\s+or\s+|\s+and\s+|\s*/\s*|\s*\|\s*", raw) if v.strip(" '\"")]
         return "{" + "|".join(vals) + "}"
 
     text = re.sub(
@@ -210,6 +210,7 @@ def _protect_enums(text: str) -> str:
     )
     text = re.sub(r"\(\s*([\w' -]+(?:\s*/\s*[\w' -]+)+)\s*\)", lambda m: values(m.group(1)), text)
     text = re.sub(r"(?<![/\w])([a-z][\w-]*(?:\s*/\s*[a-z][\w-]*)+)(?![/\w])", lambda m: values(m.group(1)), text)
+    text = re.sub(r"\b([a-z]+)\s*:\s*([a-z][\w-]*(?:\s*\|\s*[a-z][\w-]*)+)", lambda m: m.group(1) + " " + values(m.group(2)), text)
     text = re.sub(r"\(\s*([^()]*,[^()]*)\)", lambda m: values(m.group(1)), text)
     return text
 
@@ -257,7 +258,7 @@ def _attribute(chunk: str) -> Attribute | None:
             text = text[: mu.start()]
             if head in ("json", "text"):
                 unit, paren = "", paren + " " + head
-    text = re.sub(r"\s+(?:flag|boolean|bool|checkbox|object|field|value)$", "", text.strip())
+    text = re.sub(r"\s+(?:flag|boolean|bool|checkbox|object|field)$", "", text.strip())
     text = re.sub(r"\bmaximum\b", "max", re.sub(r"\bminimum\b", "min", text))
     text = re.sub(r"\s+(?:from|between)\s+\d.*$", "", text)
     text = re.sub(r"\b(?:yes|no)\s*$", "", text).strip() if re.search(r"\byes\s*/?\s*no\b", words.lower()) else text
@@ -274,6 +275,8 @@ def _attribute(chunk: str) -> Attribute | None:
         ftype, values = "bool", ()
     elif re.search(r"\bjson\b", paren):
         ftype = "json"
+    elif ftype != "enum" and (said := re.fullmatch(rf"\s*({_TYPE_RE})\s*", paren)):
+        ftype = _TYPE_WORDS[said.group(1)]
     if ftype in ("json", "text", "bool", "enum"):
         unique = False
     return Attribute(name, ftype, words.strip(), values, unique, required)
@@ -370,6 +373,8 @@ _PATTERNS = (
         ),
         "verb",
     ),
+    # "for hosts we need name, a bio and email"
+    (re.compile(r"\bfor\s+" + _NP + r"\s*,?\s+(?:we|you|i|they)\s+(?:need|want|store|keep|track|have|record)\s+(.+?)" + _CUT), "verb"),
     # "vehicles with a registration, ...", "a cookbook with many recipes"
     (re.compile(_NP + r"\s+(?:w/|with)\s+(.+?)" + _CUT), "with"),
     # "a band's name and genre"
@@ -403,6 +408,8 @@ def _described(sentence: str, offset: int) -> list[_Found]:
             at_start = bool(_SENTENCE_START.search(low[: m.start(1)])) and (m.start(1) == 0 or True)
             if kind == "paren":
                 inner = items.strip()
+                if re.fullmatch(rf"(?:an?\s+)?(?:{_TYPE_RE}|unique|required|optional|yes\s*/\s*no)", inner):
+                    continue
                 if not plural and not (at_start and np.strip() == words):
                     continue  # "a priority (low, high)" is an enum field, not a thing
                 if (
@@ -415,7 +422,9 @@ def _described(sentence: str, offset: int) -> list[_Found]:
                     continue
             if kind == "colon":
                 # "Online bookstore: books (title, ...)" and "habit tracker: habits have ..." are titles
-                if re.search(r"[a-z]{2,}s\s*\(", items) or re.search(
+                if re.search(r"\b(?:can|will|would|is|are|was|were|we|i|you|it|they)\b", items):
+                    continue  # "Print shop: Anyone can read and write" is a sentence, not a list
+                if re.search(r"[a-z]{2,}s\s*\([^()]*,", items) or re.search(
                     r"\b" + _ENTITY_VERBS + r"\b|\bwith\b|\bw/", items
                 ):
                     continue
@@ -590,8 +599,25 @@ def _linked(name: str, links: list[Link]) -> bool:
     return any(name in (lk.source, lk.target) for lk in links)
 
 
+_TYPE_WORDS = {
+    "integer": "int", "int": "int", "number": "float", "float": "float", "decimal": "decimal", "text": "text",
+    "string": "str", "str": "str", "timestamp": "datetime", "datetime": "datetime", "date": "date",
+    "boolean": "bool", "bool": "bool", "url": "url", "email": "email", "uuid": "uuid", "json": "json",
+    "money": "decimal", "time": "datetime",
+}  # fmt: skip
+_TYPE_RE = "|".join(sorted(_TYPE_WORDS, key=len, reverse=True))
+
+
 def _protect_enums_keep(sentence: str) -> str:
-    return sentence
+    """The sentence with modifiers said as clauses written as the parenthesised kind: ", which must be
+    unique," -> " (unique)", "X: integer" -> "X (integer)", "a boolean X" -> "X (boolean)"."""
+    s = re.sub(r",?\s+(?:which|that)\s+(?:must|should|has to|have to)\s+be\s+(unique|given|set)\b,?", r" (\1)", sentence, flags=re.I)
+    s = re.sub(r",?\s+(?:which|that)\s+(?:is|are)\s+(optional|required|unique)\b,?", r" (\1)", s, flags=re.I)
+    s = re.sub(rf"\b([a-z][a-z ]*?)\s*:\s*(?:an?\s+)?({_TYPE_RE})\b(?=\s*(?:[,;.&)]|\band\b|$))", r"\1 (\2)", s, flags=re.I)
+    s = re.sub(rf"\(\s*an?\s+({_TYPE_RE})\s*\)", r"(\1)", s, flags=re.I)
+    s = re.sub(r"\b(?:an?\s+)?boolean\s+([a-z]+)\b", r"\1 (boolean)", s, flags=re.I)
+    s = re.sub(r"\bwhether\s+(?:it|they|the \w+)\s+(?:is|are|was|has|have)\s+(?:an?\s+)?([a-z]+)", r"\1 (yes/no)", s, flags=re.I)
+    return s
 
 
 def _mark_constraints(text: str, reading: Reading) -> None:
