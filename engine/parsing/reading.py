@@ -611,8 +611,11 @@ _TYPE_RE = "|".join(sorted(_TYPE_WORDS, key=len, reverse=True))
 def _protect_enums_keep(sentence: str) -> str:
     """The sentence with modifiers said as clauses written as the parenthesised kind: ", which must be
     unique," -> " (unique)", "X: integer" -> "X (integer)", "a boolean X" -> "X (boolean)"."""
-    s = re.sub(r",?\s+(?:which|that)\s+(?:must|should|has to|have to)\s+be\s+(unique|given|set)\b,?", r" (\1)", sentence, flags=re.I)
-    s = re.sub(r",?\s+(?:which|that)\s+(?:is|are)\s+(optional|required|unique)\b,?", r" (\1)", s, flags=re.I)
+    def paren(m: re.Match[str]) -> str:
+        return f" ({m.group(1)})" + ("," if m.group(0).endswith(",") else "")
+
+    s = re.sub(r",?\s+(?:which|that)\s+(?:must|should|has to|have to)\s+be\s+(unique|given|set)\b,?", paren, sentence, flags=re.I)
+    s = re.sub(r",?\s+(?:which|that)\s+(?:is|are)\s+(optional|required|unique)\b,?", paren, s, flags=re.I)
     s = re.sub(rf"\b([a-z][a-z ]*?)\s*:\s*(?:an?\s+)?({_TYPE_RE})\b(?=\s*(?:[,;.&)]|\band\b|$))", r"\1 (\2)", s, flags=re.I)
     s = re.sub(rf"\(\s*an?\s+({_TYPE_RE})\s*\)", r"(\1)", s, flags=re.I)
     s = re.sub(r"\b(?:an?\s+)?boolean\s+([a-z]+)\b", r"\1 (boolean)", s, flags=re.I)
