@@ -149,7 +149,7 @@ def type_from_words(name: str, words: str = "") -> str:
     if toks & {"weight", "kg", "km", "distance", "latitude", "longitude", "lat", "lng", "lon", "temperature",
                "percentage", "percent", "height", "width", "length_cm", "grams", "metres", "meters", "calories",
                "celsius", "fahrenheit", "ratio", "average", "gpa", "litres", "liters", "miles", "volume", "area",
-               "protein", "carbs", "fat", "fats", "humidity", "pressure", "speed", "hpa", "gpa"}:  # fmt: skip
+               "protein", "carbs", "fat", "fats", "humidity", "pressure", "speed", "hpa"}:  # fmt: skip
         return "float"
     if toks & {"count", "number", "quantity", "qty", "capacity", "reps", "seats", "servings", "minutes", "seconds",
                "hours", "days", "weeks", "age", "year", "rating", "score", "position", "floor", "bedrooms",
@@ -197,7 +197,9 @@ def _protect_enums(text: str) -> str:
     """Turn "X which is a, b or c" / "X: a, b or c" / "X a/b/c" into "X {a|b|c}" so a list split keeps them."""
 
     def values(raw: str) -> str:
-        vals = [v.strip(" '\"") for v in re.split(r"\s*,\s*|\s+or\s+|\s+and\s+|\s*/\s*|\s*\|\s*", raw) if v.strip(" '\"")]
+        vals = [
+            v.strip(" '\"") for v in re.split(r"\s*,\s*|\s+or\s+|\s+and\s+|\s*/\s*|\s*\|\s*", raw) if v.strip(" '\"")
+        ]
         return "{" + "|".join(vals) + "}"
 
     text = re.sub(
@@ -210,7 +212,9 @@ def _protect_enums(text: str) -> str:
     )
     text = re.sub(r"\(\s*([\w' -]+(?:\s*/\s*[\w' -]+)+)\s*\)", lambda m: values(m.group(1)), text)
     text = re.sub(r"(?<![/\w])([a-z][\w-]*(?:\s*/\s*[a-z][\w-]*)+)(?![/\w])", lambda m: values(m.group(1)), text)
-    text = re.sub(r"\b([a-z]+)\s*:\s*([a-z][\w-]*(?:\s*\|\s*[a-z][\w-]*)+)", lambda m: m.group(1) + " " + values(m.group(2)), text)
+    text = re.sub(
+        r"\b([a-z]+)\s*:\s*([a-z][\w-]*(?:\s*\|\s*[a-z][\w-]*)+)", lambda m: m.group(1) + " " + values(m.group(2)), text
+    )
     text = re.sub(r"\(\s*([^()]*,[^()]*)\)", lambda m: values(m.group(1)), text)
     return text
 
@@ -374,7 +378,12 @@ _PATTERNS = (
         "verb",
     ),
     # "for hosts we need name, a bio and email"
-    (re.compile(r"\bfor\s+" + _NP + r"\s*,?\s+(?:we|you|i|they)\s+(?:need|want|store|keep|track|have|record)\s+(.+?)" + _CUT), "verb"),
+    (
+        re.compile(
+            r"\bfor\s+" + _NP + r"\s*,?\s+(?:we|you|i|they)\s+(?:need|want|store|keep|track|have|record)\s+(.+?)" + _CUT
+        ),
+        "verb",
+    ),
     # "vehicles with a registration, ...", "a cookbook with many recipes"
     (re.compile(_NP + r"\s+(?:w/|with)\s+(.+?)" + _CUT), "with"),
     # "a band's name and genre"
@@ -611,15 +620,28 @@ _TYPE_RE = "|".join(sorted(_TYPE_WORDS, key=len, reverse=True))
 def _protect_enums_keep(sentence: str) -> str:
     """The sentence with modifiers said as clauses written as the parenthesised kind: ", which must be
     unique," -> " (unique)", "X: integer" -> "X (integer)", "a boolean X" -> "X (boolean)"."""
+
     def paren(m: re.Match[str]) -> str:
         return f" ({m.group(1)})" + ("," if m.group(0).endswith(",") else "")
 
-    s = re.sub(r",?\s+(?:which|that)\s+(?:must|should|has to|have to)\s+be\s+(unique|given|set)\b,?", paren, sentence, flags=re.I)
+    s = re.sub(
+        r",?\s+(?:which|that)\s+(?:must|should|has to|have to)\s+be\s+(unique|given|set)\b,?",
+        paren,
+        sentence,
+        flags=re.I,
+    )
     s = re.sub(r",?\s+(?:which|that)\s+(?:is|are)\s+(optional|required|unique)\b,?", paren, s, flags=re.I)
-    s = re.sub(rf"\b([a-z][a-z ]*?)\s*:\s*(?:an?\s+)?({_TYPE_RE})\b(?=\s*(?:[,;.&)]|\band\b|$))", r"\1 (\2)", s, flags=re.I)
+    s = re.sub(
+        rf"\b([a-z][a-z ]*?)\s*:\s*(?:an?\s+)?({_TYPE_RE})\b(?=\s*(?:[,;.&)]|\band\b|$))", r"\1 (\2)", s, flags=re.I
+    )
     s = re.sub(rf"\(\s*an?\s+({_TYPE_RE})\s*\)", r"(\1)", s, flags=re.I)
     s = re.sub(r"\b(?:an?\s+)?boolean\s+([a-z]+)\b", r"\1 (boolean)", s, flags=re.I)
-    s = re.sub(r"\bwhether\s+(?:it|they|the \w+)\s+(?:is|are|was|has|have)\s+(?:an?\s+)?([a-z]+)", r"\1 (yes/no)", s, flags=re.I)
+    s = re.sub(
+        r"\bwhether\s+(?:it|they|the \w+)\s+(?:is|are|was|has|have)\s+(?:an?\s+)?([a-z]+)",
+        r"\1 (yes/no)",
+        s,
+        flags=re.I,
+    )
     return s
 
 
