@@ -251,3 +251,14 @@ def test_the_project_name_comes_from_the_prompts_own_words() -> None:
     spec, _, _ = _spec_events("Simple todo API: todos have a title and a due date.", reply)
     assert spec.name == "simple_todo" and "gaming" not in spec.description.lower()
     assert spec.description == "Simple todo API: todos have a title and a due date."
+
+
+def test_a_change_request_is_read_and_checked_the_same_way() -> None:
+    request = "add a priority (low, medium, high) to tasks"
+    task = _thing(read_prompt(request), "Task")
+    assert task["priority"].type == "enum" and task["priority"].values == ("low", "medium", "high")
+    before = {"entities": [{"name": "Task", "fields": [{"name": "title", "type": "str"}]}], "relationships": []}
+    cov = coverage.check(request, before)
+    assert [i.line() for i in cov.missing] == ['not in the spec: Task.priority ("a priority (low, medium, high)")']
+    coverage.complete(before, read_prompt(request))
+    assert coverage.check(request, before).complete

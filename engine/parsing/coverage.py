@@ -139,11 +139,18 @@ def _spec_dict(spec: Any) -> dict[str, Any]:
     return spec or {}
 
 
-def _find_entity(spec: dict[str, Any], name: str) -> dict[str, Any] | None:
+def _find_entity(
+    spec: dict[str, Any], name: str, aliases: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, Any] | None:
+    """The spec's entity for ``name``: the same name, a close one, or one of its ``aliases``."""
     ents = spec.get("entities") or []
-    return next((e for e in ents if e.get("name") == name), None) or next(
-        (e for e in ents if same_entity(str(e.get("name", "")), name)), None
-    )
+    for candidate in (name, *((aliases or {}).get(name, ()))):
+        found = next((e for e in ents if e.get("name") == candidate), None) or next(
+            (e for e in ents if same_entity(str(e.get("name", "")), candidate)), None
+        )
+        if found is not None:
+            return found
+    return None
 
 
 def _find_field(entity: dict[str, Any], name: str, others: set[str] = frozenset()) -> dict[str, Any] | None:
@@ -155,8 +162,10 @@ def _find_field(entity: dict[str, Any], name: str, others: set[str] = frozenset(
     )
 
 
-def _has_link(spec: dict[str, Any], source: str, target: str, kind: str) -> bool:
-    a, b = _find_entity(spec, source), _find_entity(spec, target)
+def _has_link(
+    spec: dict[str, Any], source: str, target: str, kind: str, aliases: dict[str, tuple[str, ...]] | None = None
+) -> bool:
+    a, b = _find_entity(spec, source, aliases), _find_entity(spec, target, aliases)
     if a is None or b is None:
         return False
     an, bn = a["name"], b["name"]
@@ -179,8 +188,9 @@ def check(prompt_or_reading: str | Reading, spec: Any) -> Coverage:
     reading = read_prompt(prompt_or_reading) if isinstance(prompt_or_reading, str) else prompt_or_reading
     data = _spec_dict(spec)
     items: list[Item] = []
+    aliases = {t.name: t.aliases for t in reading.things}
     for thing in reading.things:
-        entity = _find_entity(data, thing.name)
+        entity = _find_entity(data, thing.name, aliases)
         items.append(
             Item("thing", thing.name, "", thing.words, entity is not None, f"as {entity['name']}" if entity else "")
         )
@@ -200,7 +210,7 @@ def check(prompt_or_reading: str | Reading, spec: Any) -> Coverage:
             ok = bool(entity and entity.get("owned"))
             items.append(Item("owned", thing.name, "", thing.owned, ok))
     for link in reading.links:
-        ok = _has_link(data, link.source, link.target, link.kind)
+        ok = _has_link(data, link.source, link.target, link.kind, aliases)
         items.append(Item("link", link.source, link.target, link.words, ok, link.kind))
     if reading.login:
         items.append(Item("login", "", "", reading.login, bool(data.get("auth"))))
@@ -220,8 +230,9 @@ def complete(spec_data: dict[str, Any], reading: Reading) -> list[str]:
     warnings: list[str] = []
     entities = spec_data.setdefault("entities", [])
     taken = {e["name"] for e in entities}
+    aliases = {t.name: t.aliases for t in reading.things}
     for thing in reading.things:
-        entity = _find_entity(spec_data, thing.name)
+        entity = _find_entity(spec_data, thing.name, aliases)
         misread = to_entity(thing.words)
         if entity is None and misread != thing.name:  # the inflector's "Specy" for "species"
             entity = next((e for e in entities if e["name"] == misread), None)
@@ -290,8 +301,8 @@ def complete(spec_data: dict[str, Any], reading: Reading) -> list[str]:
         warnings.append("auth turned on: some entities belong to users")
     rels = spec_data.setdefault("relationships", [])
     for link in reading.links:
-        a, b = _find_entity(spec_data, link.source), _find_entity(spec_data, link.target)
-        if a is None or b is None or _has_link(spec_data, link.source, link.target, link.kind):
+        a, b = _find_entity(spec_data, link.source, aliases), _find_entity(spec_data, link.target, aliases)
+        if a is None or b is None or _has_link(spec_data, link.source, link.target, link.kind, aliases):
             continue
         an, bn = a["name"], b["name"]
         # the same pair the other way round (or with another kind) is the model's guess; the words win

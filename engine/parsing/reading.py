@@ -82,6 +82,17 @@ class Thing:
     attributes: list[Attribute] = field(default_factory=list)
     owned: str | None = None  # the words that make its rows private to their user
 
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """Other names a spec may give it: the head and the modifier of a two-word name
+        ("harvest logs" -> ``Log``, ``Harvest``; "equipment items" -> ``Item``, ``Equipment``)."""
+        words = [w for w in re.split(r"[\s-]+", self.words.lower()) if w]
+        if len(words) < 2 or "-" in self.words:
+            return ()
+        return tuple(
+            n for n in (to_entity(words[-1]), to_entity(words[-2]), to_entity(words[-2]) + "Item") if n != self.name
+        )
+
     def attribute(self, name: str) -> Attribute | None:
         return next((a for a in self.attributes if a.name == name), None)
 
@@ -377,6 +388,13 @@ _PATTERNS = (
         ),
         "verb",
     ),
+    # a change request: "add a priority (low, high) to tasks", "give members a phone number"
+    (
+        re.compile(
+            r"\b(?:add|adds|adding)\s+(?P<items>.+?)\s+(?:to|on)\s+(?:the\s+|each\s+|every\s+|all\s+)?(?P<np>[a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)(?=$|[.;,!?])"
+        ),
+        "change",
+    ),
     # "for hosts we need name, a bio and email"
     (
         re.compile(
@@ -404,8 +422,9 @@ def _described(sentence: str, offset: int) -> list[_Found]:
     taken: list[tuple[int, int]] = []
     for pattern, kind in _PATTERNS:
         for m in pattern.finditer(low):
-            np, items = m.group(1), m.group(2)
-            if any(a <= m.start(2) < b for a, b in taken):
+            np, items = (m.group("np"), m.group("items")) if kind == "change" else (m.group(1), m.group(2))
+            istart = m.start("items") if kind == "change" else m.start(2)
+            if any(a <= istart < b for a, b in taken):
                 continue  # inside a list another pattern already read
             head = _head(np)
             if head is None:
@@ -414,6 +433,8 @@ def _described(sentence: str, offset: int) -> list[_Found]:
             last = words.split()[-1]
             plural = _is_plural(last.split("-")[-1])
             det = re.search(r"(?:^|\s)(?:each|every|an?|the)\s+(?:[a-z-]+\s+)?" + re.escape(words) + r"$", " " + np)
+            if kind == "change":
+                det = True
             at_start = bool(_SENTENCE_START.search(low[: m.start(1)])) and (m.start(1) == 0 or True)
             if kind == "paren":
                 inner = items.strip()
@@ -446,6 +467,10 @@ def _described(sentence: str, offset: int) -> list[_Found]:
             if kind == "with" and re.match(r"(?:login|log in|authentication|auth|jwt|users?\b|many|several)", items):
                 if not re.match(r"(?:many|several)", items):
                     continue
+            if kind == "change":
+                taken.append((m.start("items"), m.end("items")))
+                out.append(_Found(name, words, items, offset + m.start("np")))
+                continue
             taken.append((m.start(2), m.end(2)))
             out.append(_Found(name, words, items, offset + m.start(1)))
     return out
@@ -594,10 +619,19 @@ def read_prompt(prompt: str) -> Reading:
 
 
 def _as_written(text: str, words: str) -> str:
-    if "{" in words:
+    """``words`` as the prompt writes them (case, and an enum's values as said: "(low, high)")."""
+    head = words.split("{")[0].strip() if "{" in words else words
+    if not head:
         return words
-    m = re.search(r"\s+".join(re.escape(w) for w in words.split()), text, re.IGNORECASE)
-    return m.group(0) if m else words
+    m = re.search(r"\s+".join(re.escape(w) for w in head.split()), text, re.IGNORECASE)
+    if not m:
+        return words
+    if "{" not in words:
+        return m.group(0)
+    rest = re.match(
+        r"\s*(?:\([^()]*\)|(?:which|that)\s+is\s+[^,;.]*(?:,[^,;.]*)*?\s+or\s+\w+|:\s*[^;.)]*|\S+)", text[m.end() :]
+    )
+    return m.group(0) + (rest.group(0) if rest else "")
 
 
 def found_names(found: list[_Found]) -> set[str]:
