@@ -315,7 +315,8 @@ def _sentences(text: str) -> list[str]:
 def _head(np: str) -> tuple[str, str] | None:
     """(EntityName, words) for a noun phrase, or None when it is no thing ("the system")."""
     np = re.sub(r"'s$", "", np.strip().lower()).split("'s ")[-1]  # "a band's gigs" -> gigs
-    np = re.split(r"\s+(?:of|for|on|in|at|from|between|per|into|onto|to|by|about|under|inside)\s+", " " + np)[0]
+    parts = re.split(r"\s+(?:of|for|on|in|at|from|between|per|into|onto|to|by|about|under|inside)\s+", " " + np + " ")
+    np = parts[0] if parts[0].strip() else parts[-1]  # "payments of a reservation"; "(upload photos) into albums"
     words = [w for w in re.split(r"\s+", np) if w]
     stops = [i for i, w in enumerate(words) if w in _STOP or w.isdigit() or (w in _VERBS and i < len(words) - 1)]
     if stops:
