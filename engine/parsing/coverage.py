@@ -21,6 +21,7 @@ from typing import Any
 
 from engine import names
 from engine.parsing.cleanup import _entity_name, _field_name, singular, to_entity
+from engine.parsing.links import read_links
 from engine.parsing.reading import Reading, read_prompt
 
 KINDS = ("thing", "attribute", "link", "unique", "required", "owned", "login")
@@ -321,6 +322,125 @@ def complete(spec_data: dict[str, Any], reading: Reading) -> list[str]:
     return warnings
 
 
+def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[str]:
+    """The parse stage's spec with the prompt's own words first (``spec_data`` changed in place).
+
+    Each thing the prompt describes becomes an entity under its own name, with the attributes
+    the prompt gives it (types, enum values, unique / optional as said); the model's entity for
+    it contributes its fields only when the prompt names none. An entity of the model's that the
+    prompt neither describes nor links to a described one is dropped (a 135M parser invents
+    ``TableRecord`` from "tables:"); the links the prompt states come first, the model's fill in
+    pairs the prompt says nothing about; login is on when the prompt asks for it or makes rows
+    private. With nothing read from the prompt the model's spec stays, completed (``complete``).
+    Returns one warning line per change.
+    """
+    if not reading.things:
+        return complete(spec_data, reading)
+    warnings: list[str] = []
+    aliases = {t.name: t.aliases for t in reading.things}
+    model = {
+        "entities": list(spec_data.get("entities") or []),
+        "relationships": list(spec_data.get("relationships") or []),
+    }
+    renamed: dict[str, str] = {}
+    out: list[dict[str, Any]] = []
+    for thing in reading.things:
+        mine = _find_entity(model, thing.name, aliases)
+        misread = to_entity(thing.words)
+        if mine is None and misread != thing.name:  # the inflector's "Specy" for "species"
+            mine = next((e for e in model["entities"] if e["name"] == misread), None)
+        checked = _entity_name(thing.name, [])
+        name = checked if checked.endswith("Record") and not thing.name.endswith("Record") else thing.name
+        if any(e["name"] == name for e in out):
+            continue
+        if mine is not None:
+            if mine["name"] in renamed:
+                mine = None
+            else:
+                renamed[mine["name"]] = name
+                if mine["name"] != name:
+                    warnings.append(
+                        f"entity {mine['name']!r} named {name!r}, as the prompt says ({_short(thing.words)!r})"
+                    )
+        else:
+            warnings.append(f"entity {name!r} added: the prompt describes it ({_short(thing.words)!r})")
+        if thing.attributes:
+            fields: list[dict[str, Any]] = []
+            for a in thing.attributes:
+                fname = _field_name(a.name, [], "")
+                if not fname or any(f["name"] == fname for f in fields):
+                    continue
+                f: dict[str, Any] = {"name": fname, "type": a.type, "required": a.required is not False}
+                if a.values:
+                    f["values"] = list(a.values)
+                if a.unique:
+                    f["unique"] = True
+                fields.append(f)
+            if mine is not None:
+                extra = [
+                    f["name"]
+                    for f in mine.get("fields", [])
+                    if not any(same_field(f["name"], x["name"]) for x in fields)
+                ]
+                if extra:
+                    warnings.append(f"entity {name!r}: dropped field(s) {', '.join(extra)} the prompt does not give it")
+        else:
+            fields = list(mine.get("fields", [])) if mine is not None else []
+        out.append({
+            "name": name, "owned": bool(thing.owned) or bool(mine and mine.get("owned")),
+            "description": (mine or {}).get("description", ""), "fields": fields,
+        })  # fmt: skip
+    extra_entities = [e for e in model["entities"] if e["name"] not in renamed]
+    linked = {n for lk in read_links(prompt, [e["name"] for e in out + extra_entities]) for n in (lk.source, lk.target)}
+    for e in extra_entities:
+        if e["name"] in linked and not any(x["name"] == e["name"] for x in out):
+            out.append(e)
+        else:
+            warnings.append(
+                f"dropped entity {e['name']!r}: the prompt neither describes it nor links it to what it describes"
+            )
+    kept = {e["name"] for e in out}
+    rels: list[dict[str, Any]] = []
+    pairs: set[frozenset[str]] = set()
+
+    def add(source: str, target: str, kind: str, words: str, rel: dict[str, Any] | None = None) -> None:
+        if source not in kept or target not in kept or frozenset((source, target)) in pairs:
+            return
+        pairs.add(frozenset((source, target)))
+        new = dict(rel or {}, source=source, target=target, kind=kind)
+        new.setdefault("required", False)
+        if source == target and not new.get("name"):
+            new["name"] = (
+                ("manager" if "manager" in words else "parent")
+                if kind != "many_to_many"
+                else "related_" + names.snake(target)
+            )
+        rels.append(new)
+
+    for lk in reading.links:
+        add(renamed.get(lk.source, lk.source), renamed.get(lk.target, lk.target), lk.kind, lk.words)
+    for lk in read_links(prompt, sorted(kept)):
+        add(lk.source, lk.target, lk.kind, lk.words)
+    for r in model["relationships"]:
+        source, target = renamed.get(r["source"], r["source"]), renamed.get(r["target"], r["target"])
+        if source != target:
+            add(source, target, r["kind"], "", {k: v for k, v in r.items() if k in ("required", "name")})
+    spec_data["entities"], spec_data["relationships"] = out, rels
+    auth = bool(reading.login) or any(e["owned"] for e in out)
+    if reading.no_login and not reading.login:
+        auth = False
+        for e in out:
+            e["owned"] = False
+    if auth != bool(spec_data.get("auth")):
+        said = reading.login or reading.no_login or "nothing about login"
+        warnings.append(f"auth turned {'on' if auth else 'off'}: the prompt says {said!r}")
+    spec_data["auth"] = auth
+    if not auth:
+        for e in out:
+            e["owned"] = False
+    return warnings
+
+
 def _rename(spec_data: dict[str, Any], old: str, new: str) -> None:
     for e in spec_data.get("entities", []):
         if e["name"] == old:
@@ -404,4 +524,4 @@ def agreement(gold: list[dict[str, Any]], specs: dict[str, dict[str, Any] | None
     }
 
 
-__all__ = ["Coverage", "Item", "agreement", "check", "complete", "same_entity", "same_field"]
+__all__ = ["Coverage", "Item", "agreement", "check", "complete", "reconcile", "same_entity", "same_field"]

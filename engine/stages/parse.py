@@ -245,6 +245,14 @@ def _name_from_prompt(spec_data: dict[str, Any], prompt: str, reading: Any) -> N
     spec_data["description"] = first_sentence[:200]
 
 
+def _dedupe_and_break_cycles(spec_data: dict[str, Any]) -> list[str]:
+    from engine.parsing.cleanup import _break_cycles, _dedupe_relationships
+
+    warnings: list[str] = []
+    spec_data["relationships"] = _break_cycles(_dedupe_relationships(spec_data["relationships"], warnings), warnings)
+    return warnings
+
+
 def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec]:
     """Yield the stage's events; return the ProjectSpec. Raises PromptError, ModelError, SpecError."""
     text = check_prompt(prompt)
@@ -268,7 +276,9 @@ def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec
     for w in warnings:
         yield Warning("parse", w)
     model_only = copy.deepcopy(spec_data)
-    for w in coverage.complete(spec_data, reading):  # the second pass: what the model left out
+    for w in coverage.reconcile(spec_data, reading, text):  # the prompt's words first, the model fills in
+        yield Warning("parse", w)
+    for w in _dedupe_and_break_cycles(spec_data):
         yield Warning("parse", w)
     _name_from_prompt(spec_data, text, reading)
     entities = spec_data["entities"]
