@@ -392,8 +392,13 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
         })  # fmt: skip
     extra_entities = [e for e in model["entities"] if e["name"] not in renamed]
     linked = {n for lk in read_links(prompt, [e["name"] for e in out + extra_entities]) for n in (lk.source, lk.target)}
+    attribute_names = {a.name for t in reading.things for a in t.attributes}
     for e in extra_entities:
-        if e["name"] in linked and not any(x["name"] == e["name"] for x in out):
+        if (
+            e["name"] in linked
+            and not any(x["name"] == e["name"] for x in out)
+            and names.snake(e["name"]) not in attribute_names
+        ):
             out.append(e)
         else:
             warnings.append(
@@ -421,9 +426,10 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
         add(renamed.get(lk.source, lk.source), renamed.get(lk.target, lk.target), lk.kind, lk.words)
     for lk in read_links(prompt, sorted(kept)):
         add(lk.source, lk.target, lk.kind, lk.words)
+    stated = [(r["source"], r["target"]) for r in rels if r["source"] != r["target"]]
     for r in model["relationships"]:
         source, target = renamed.get(r["source"], r["source"]), renamed.get(r["target"], r["target"])
-        if source != target:
+        if source != target and not _through(stated, source, target):
             add(source, target, r["kind"], "", {k: v for k, v in r.items() if k in ("required", "name")})
     spec_data["entities"], spec_data["relationships"] = out, rels
     auth = bool(reading.login) or any(e["owned"] for e in out)
@@ -439,6 +445,29 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
         for e in out:
             e["owned"] = False
     return warnings
+
+
+def _through(edges: list[tuple[str, str]], a: str, b: str) -> bool:
+    """Whether the stated links already join ``a`` and ``b`` through a third entity (a walk links a
+    walker and a dog; a stock level a product and a warehouse; a talk's speaker and its room)."""
+    near: dict[str, set[str]] = {}
+    for s, t in edges:
+        near.setdefault(s, set()).add(t)
+        near.setdefault(t, set()).add(s)
+    return bool((near.get(a, set()) & near.get(b, set())) - {a, b}) or _reaches_directed(edges, a, b)
+
+
+def _reaches_directed(edges: list[tuple[str, str]], a: str, b: str) -> bool:
+    todo, seen = [a], set()
+    while todo:
+        node = todo.pop()
+        for s, t in edges:
+            if s == node and t not in seen:
+                if t == b and node != a:
+                    return True
+                seen.add(t)
+                todo.append(t)
+    return False
 
 
 def _rename(spec_data: dict[str, Any], old: str, new: str) -> None:

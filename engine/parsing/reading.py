@@ -19,6 +19,7 @@ calls no model and never decides what a spec must look like beyond what the word
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -39,7 +40,7 @@ _DETS = re.compile(
 _NOT_THINGS = frozenset(
     """api app application backend service system platform site website tool thing things data database
     project something stuff everything anything way people users user list lists kind kinds type types
-    field fields entity entities table tables record records detail details info information""".split()
+    field fields entity entities record records detail details info information""".split()
 )
 # nouns whose plural is the singular; the inflector would make "Specy" or "Specie" of them
 INVARIANT_PLURALS = frozenset(
@@ -453,7 +454,7 @@ def _described(sentence: str, offset: int) -> list[_Found]:
                     continue
             if kind == "colon":
                 # "Online bookstore: books (title, ...)" and "habit tracker: habits have ..." are titles
-                if re.search(r"\b(?:can|will|would|is|are|was|were|we|i|you|it|they)\b", items):
+                if re.search(r"\b(?:can|will|would|is|are|was|were|we|i|you|it|they)\b|'s\s", items):
                     continue  # "Print shop: Anyone can read and write" is a sentence, not a list
                 if re.search(r"[a-z]{2,}s\s*\([^()]*,", items) or re.search(
                     r"\b" + _ENTITY_VERBS + r"\b|\bwith\b|\bw/", items
@@ -494,8 +495,13 @@ def _self_links(prompt: str, things: list[str]) -> list[Link]:
             if len(spans) >= 2 and re.search(r"\b(?:other|another|fellow|parent)\s+" + _mention(name)[2:], low):
                 many = bool(re.search(r"\b(?:follow\w*|friends?|many|several|other\s+\w+s\b)", low))
                 out.append(Link(name, name, "many_to_many" if many else "many_to_one", sentence))
-            elif re.search(r"\b(?:reports?\s+to|managed\s+by)\s+(?:a|an|the|their|one)?\s*manager\b", low) and spans:
-                out.append(Link(name, name, "many_to_one", sentence))
+            elif (
+                m := re.search(r"\b(?:reports?\s+to|managed\s+by)\s+(?:a|an|the|their|one)?\s*manager\b", low)
+            ) and spans:
+                clause = re.split(r"[;,]", low[: m.start()])[-1]
+                firsts = sorted((x.start(), n) for n in things if (x := re.search(_mention(n), clause)))
+                if firsts and firsts[0][1] == name:  # the clause's subject reports to a manager
+                    out.append(Link(name, name, "many_to_one", sentence))
     seen, uniq = set(), []
     for link in out:
         if link.source not in seen:
@@ -524,7 +530,9 @@ def read_prompt(prompt: str) -> Reading:
     """Everything the prompt states about its data, each item with the words it came from."""
     text = prompt or ""
     reading = Reading()
-    reading.login, reading.no_login = login_asked(text)
+    reading.login, reading.no_login = login_asked(
+        re.sub(r"(?i)\bsign(?:s|ed)?[ -]?up\s+(?=for\b|to\b)", "enrol ", text)
+    )
     found: list[_Found] = []
     pos = 0
     for sentence in _sentences(text):
@@ -597,9 +605,32 @@ def read_prompt(prompt: str) -> Reading:
             Attribute(a.name, a.type, _as_written(text, a.words), a.values, a.unique, a.required)
             for a in thing.attributes
         ]
+    # a thing only named (no attributes) whose name is a typo of a described one is that one ("sesion")
+    described = [t for t in things.values() if t.attributes]
+    for t in [t for t in things.values() if not t.attributes]:
+        last = names.snake(t.name).split("_")[-1]
+        close = next(
+            (
+                d
+                for d in described
+                if difflib.SequenceMatcher(None, last, names.snake(d.name).split("_")[-1]).ratio() >= 0.85
+            ),
+            None,
+        )
+        if close is not None:
+            pending_links = [
+                Link(
+                    close.name if lk.source == t.name else lk.source,
+                    close.name if lk.target == t.name else lk.target,
+                    lk.kind,
+                    lk.words,
+                )
+                for lk in pending_links
+            ]
+            del things[t.name]
     reading.things = [t for t in things.values() if t.attributes or _linked(t.name, pending_links)]
     kept = [t.name for t in reading.things]
-    links = read_links(text, kept)
+    links = _links_by_sentence(text, kept)
     joins = {
         t.name
         for t in reading.things
@@ -617,6 +648,51 @@ def read_prompt(prompt: str) -> Reading:
     _mark_constraints(text, reading)
     _mark_ownership(text, reading)
     return reading
+
+
+_M2M_VERBS = (
+    r"(?:sign(?:s)?\s+up\s+for|join(?:s)?|attend(?:s)?|enrol(?:l)?(?:s)?\s+in|take(?:s)?|like(?:s)?|save(?:s)?|"
+    r"bookmark(?:s)?|favou?rite(?:s)?|follow(?:s)?|speak(?:s)?|play(?:s)?\s+in|work(?:s)?\s+on|belong(?:s)?\s+to|"
+    r"(?:is|are)\s+(?:in|on|part\s+of))"
+)
+_AT_ONE = r"(?:work(?:s)?|live(?:s)?|(?:is|are)\s+based|(?:is|are)\s+employed|study|studies)\s+(?:at|for|in)"
+
+
+def _links_by_sentence(text: str, kept: list[str]) -> list[Link]:
+    """``read_links`` sentence by sentence (so a later "many-to-many" wins over an earlier "for"),
+    plus "members who sign up for many sessions", "contacts who work at a company" and
+    "members and their loans"."""
+    out: dict[frozenset[str], Link] = {}
+    pats = {n: _mention(n) for n in kept}
+    for sentence in _sentences(text):
+        low = sentence.lower()
+        found = list(read_links(sentence, kept))
+        for a in kept:
+            for b in kept:
+                if a == b:
+                    continue
+                pa, pb = pats[a], pats[b]
+                if re.search(
+                    pa
+                    + r"\s+(?:who\s+|that\s+|which\s+)?(?:can\s+|may\s+)?"
+                    + _M2M_VERBS
+                    + r"\s+(?:many|several|multiple|any number of)\s+"
+                    + pb,
+                    low,
+                ):
+                    found.append(Link(a, b, "many_to_many", sentence))
+                elif re.search(
+                    pa + r"\s+(?:\([^()]*\)\s*)?(?:who\s+|that\s+|which\s+)" + _AT_ONE + r"\s+(?:an?|the|one)\s+" + pb,
+                    low,
+                ):
+                    found.append(Link(a, b, "many_to_one", sentence))
+                elif re.search(pa + r"\s+and\s+(?:their|its)\s+" + pb, low):
+                    found.append(Link(b, a, "many_to_one", sentence))
+        for lk in found:
+            pair = frozenset((lk.source, lk.target))
+            if pair not in out or (lk.kind == "many_to_many" and out[pair].kind != "many_to_many"):
+                out[pair] = lk
+    return list(out.values())
 
 
 def _as_written(text: str, words: str) -> str:
