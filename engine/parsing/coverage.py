@@ -342,7 +342,8 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
         "entities": list(spec_data.get("entities") or []),
         "relationships": list(spec_data.get("relationships") or []),
     }
-    renamed: dict[str, str] = {}
+    renamed: dict[str, str] = {}  # the model's entity name -> the final one
+    final: dict[str, str] = {}  # the reading's thing name -> the final one
     out: list[dict[str, Any]] = []
     for thing in reading.things:
         mine = _find_entity(model, thing.name, aliases)
@@ -353,6 +354,9 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
         name = checked if checked.endswith("Record") and not thing.name.endswith("Record") else thing.name
         if any(e["name"] == name for e in out):
             continue
+        if mine is not None and mine["name"] in thing.aliases and mine["name"] not in {e["name"] for e in out}:
+            name = mine["name"]  # "harvest logs": Harvest, HarvestLog or Log are the prompt's own; the model picked
+        final[thing.name] = name
         if mine is not None:
             if mine["name"] in renamed:
                 mine = None
@@ -423,7 +427,7 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
         rels.append(new)
 
     for lk in reading.links:
-        add(renamed.get(lk.source, lk.source), renamed.get(lk.target, lk.target), lk.kind, lk.words)
+        add(final.get(lk.source, lk.source), final.get(lk.target, lk.target), lk.kind, lk.words)
     for lk in read_links(prompt, sorted(kept)):
         add(lk.source, lk.target, lk.kind, lk.words)
     stated = [(r["source"], r["target"]) for r in rels if r["source"] != r["target"]]

@@ -43,7 +43,8 @@ _NOT_THINGS = frozenset(
     field fields entity entities record records detail details info information""".split()
 )
 # nouns whose plural is the singular; the inflector would make "Specy" or "Specie" of them
-INVARIANT_PLURALS = frozenset(
+MASS_NOUNS = frozenset({"feedback", "inventory", "stock", "luggage", "furniture", "merchandise", "media", "staff"})
+INVARIANT_PLURALS = MASS_NOUNS | frozenset(
     {"species", "series", "news", "sheep", "fish", "deer", "aircraft", "equipment", "software"}
 )
 UNIT_WORDS = {
@@ -156,6 +157,13 @@ def type_from_words(name: str, words: str = "") -> str:
     if toks & {"price", "cost", "fee", "fees", "amount", "salary", "budget", "balance", "rate", "total", "tax",
                "wage", "revenue", "income", "payment", "charge", "deposit", "fine", "value"}:  # fmt: skip
         return "decimal"
+    if re.search(r"_per_(?:week|day|month|year|hour|night|session)$", n) and not toks & {
+        "price",
+        "cost",
+        "fee",
+        "rate",
+    }:
+        return "int"
     if toks & {"mileage", "odometer"}:
         return "int"
     if toks & {"weight", "kg", "km", "distance", "latitude", "longitude", "lat", "lng", "lon", "temperature",
@@ -356,6 +364,7 @@ class _Found:
     words: str
     items: str  # the attribute list's text
     at: int
+    np: str = ""  # the noun phrase as matched ("attendee feedback on a talk")
 
 
 _CUT = (
@@ -426,14 +435,15 @@ def _described(sentence: str, offset: int) -> list[_Found]:
         for m in pattern.finditer(low):
             np, items = (m.group("np"), m.group("items")) if kind == "change" else (m.group(1), m.group(2))
             istart = m.start("items") if kind == "change" else m.start(2)
-            if any(a <= istart < b for a, b in taken):
+            if any(a <= istart < b for a, b in taken) and kind != "with":
                 continue  # inside a list another pattern already read
             head = _head(np)
             if head is None:
                 continue
             name, words = head
             last = words.split()[-1]
-            plural = _is_plural(last.split("-")[-1])
+            tail_word = last.split("-")[-1]
+            plural = _is_plural(tail_word) or ("-" in last and len(tail_word) == 3 and tail_word.endswith("s"))
             det = re.search(r"(?:^|\s)(?:each|every|an?|the)\s+(?:[a-z-]+\s+)?" + re.escape(words) + r"$", " " + np)
             if kind == "change":
                 det = True
@@ -474,7 +484,7 @@ def _described(sentence: str, offset: int) -> list[_Found]:
                 out.append(_Found(name, words, items, offset + m.start("np")))
                 continue
             taken.append((m.start(2), m.end(2)))
-            out.append(_Found(name, words, items, offset + m.start(1)))
+            out.append(_Found(name, words, items, offset + m.start(1), np))
     return out
 
 
@@ -550,7 +560,24 @@ def read_prompt(prompt: str) -> Reading:
     # 2. their attributes (an item naming another thing is a reference, not an attribute)
     for f in found:
         thing = things[f.name]
-        items = _split_list(_protect_enums(f.items))
+        # "attendee feedback on a talk (rating, comment)": the phrase itself links to the talk
+        on = re.search(
+            r"\s(?:of|for|on|per|in|about|to)\s+(?:an?|the|one|each)?\s*([a-z][\w-]*(?:\s[a-z][\w-]*)?)$", f.np
+        )
+        if on:
+            target = next((n for n in names_ if n != f.name and mention[n].fullmatch(on.group(1))), None)
+            if target:
+                pending_links.append(Link(f.name, target, "many_to_one", f.np))
+        # "an order has order items with a quantity ...": the list stops at the nested thing's "with"
+        nested = next(
+            (
+                m
+                for n in names_
+                if n != f.name and (m := re.search(mention[n].pattern + r"(?=\s+(?:w/|with)\s)", f.items))
+            ),
+            None,
+        )
+        items = _split_list(_protect_enums(f.items[: nested.end()] if nested else f.items))
         rest: list[str] = []
         for i, item in enumerate(items):
             if re.search(r"\{", item) is None and re.search(r":\s*", item) and i == len(items) - 1 and False:
