@@ -657,7 +657,14 @@ def read_prompt(prompt: str) -> Reading:
             del things[t.name]
     reading.things = [t for t in things.values() if t.attributes or _linked(t.name, pending_links)]
     kept = [t.name for t in reading.things]
-    links = _links_by_sentence(text, kept)
+    counts: dict[str, int] = {}
+    for t in reading.things:
+        for a in t.aliases[:1]:  # the head alone: "an item" for equipment items
+            counts[a] = counts.get(a, 0) + 1
+    alias_of = {
+        t.aliases[0]: t.name for t in reading.things if t.aliases and counts[t.aliases[0]] == 1 and t.aliases[0] not in kept
+    }
+    links = _links_by_sentence(text, kept, alias_of)
     joins = {
         t.name
         for t in reading.things
@@ -685,7 +692,7 @@ _M2M_VERBS = (
 _AT_ONE = r"(?:work(?:s)?|live(?:s)?|(?:is|are)\s+based|(?:is|are)\s+employed|study|studies)\s+(?:at|for|in)"
 
 
-def _links_by_sentence(text: str, kept: list[str]) -> list[Link]:
+def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | None = None) -> list[Link]:
     """``read_links`` sentence by sentence (so a later "many-to-many" wins over an earlier "for"),
     plus "members who sign up for many sessions", "contacts who work at a company" and
     "members and their loans"."""
@@ -693,7 +700,12 @@ def _links_by_sentence(text: str, kept: list[str]) -> list[Link]:
     pats = {n: _mention(n) for n in kept}
     for sentence in _sentences(text):
         low = sentence.lower()
-        found = list(read_links(sentence, kept))
+        alias_of = alias_of or {}
+        found = [
+            Link(alias_of.get(lk.source, lk.source), alias_of.get(lk.target, lk.target), lk.kind, lk.words)
+            for lk in read_links(sentence, kept + list(alias_of))
+        ]
+        found = [lk for lk in found if lk.source != lk.target]
         for a in kept:
             for b in kept:
                 if a == b:
