@@ -342,6 +342,7 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
         "entities": list(spec_data.get("entities") or []),
         "relationships": list(spec_data.get("relationships") or []),
     }
+    elsewhere = {a.name for t in reading.things for a in t.attributes}
     renamed: dict[str, str] = {}  # the model's entity name -> the final one
     final: dict[str, str] = {}  # the reading's thing name -> the final one
     out: list[dict[str, Any]] = []
@@ -381,13 +382,18 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
                     f["unique"] = True
                 fields.append(f)
             if mine is not None:
-                extra = [
-                    f["name"]
-                    for f in mine.get("fields", [])
-                    if not any(same_field(f["name"], x["name"]) for x in fields)
-                ]
-                if extra:
-                    warnings.append(f"entity {name!r}: dropped field(s) {', '.join(extra)} the prompt does not give it")
+                dropped = []
+                for f in mine.get("fields", []):
+                    if any(same_field(f["name"], x["name"]) for x in fields):
+                        continue
+                    if _said(prompt, f["name"]) and f["name"] not in elsewhere:
+                        fields.append(f)  # the prompt names it elsewhere ("the order total is computed as ...")
+                    else:
+                        dropped.append(f["name"])
+                if dropped:
+                    warnings.append(
+                        f"entity {name!r}: dropped field(s) {', '.join(dropped)} the prompt does not give it"
+                    )
         else:
             fields = list(mine.get("fields", [])) if mine is not None else []
         out.append({
@@ -449,6 +455,14 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
         for e in out:
             e["owned"] = False
     return warnings
+
+
+def _said(prompt: str, field_name: str) -> bool:
+    """Whether the prompt says a field's words ("unit_price": "unit price", "unit-price")."""
+    words = [w for w in field_name.split("_") if w not in ("is", "has")]
+    return bool(words) and bool(
+        re.search(r"\b" + r"[\s_-]+".join(map(re.escape, words)) + r"\b", prompt, re.IGNORECASE)
+    )
 
 
 def _through(edges: list[tuple[str, str]], a: str, b: str) -> bool:

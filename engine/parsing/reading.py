@@ -662,7 +662,9 @@ def read_prompt(prompt: str) -> Reading:
         for a in t.aliases[:1]:  # the head alone: "an item" for equipment items
             counts[a] = counts.get(a, 0) + 1
     alias_of = {
-        t.aliases[0]: t.name for t in reading.things if t.aliases and counts[t.aliases[0]] == 1 and t.aliases[0] not in kept
+        t.aliases[0]: t.name
+        for t in reading.things
+        if t.aliases and counts[t.aliases[0]] == 1 and t.aliases[0] not in kept
     }
     links = _links_by_sentence(text, kept, alias_of)
     joins = {
