@@ -262,3 +262,14 @@ def test_a_change_request_is_read_and_checked_the_same_way() -> None:
     assert [i.line() for i in cov.missing] == ['not in the spec: Task.priority ("a priority (low, medium, high)")']
     coverage.complete(before, read_prompt(request))
     assert coverage.check(request, before).complete
+
+
+def test_no_training_code_reads_the_evaluation_sets() -> None:
+    import re
+    from pathlib import Path
+
+    training = Path(__file__).resolve().parents[1] / "engine" / "training"
+    for path in training.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "people_specs" not in text, path  # never named at all
+        assert not re.search(r"[\"'][^\"'\s]*dev_specs\.jsonl[\"']", text), path  # named in prose only
