@@ -419,7 +419,7 @@ _PATTERNS = (
     (
         re.compile(
             r"(?:an?|the|each|every)\s+([a-z][a-z0-9-]*(?:\s+[a-z][a-z0-9-]*)?)'s\s+(.+?)"
-            r"(?=$|;|\.\s|\.$|,\s*(?:and\s+)?(?:an?|the|each|every)\s+[a-z]+(?:\s+[a-z]+)?'s\b)"
+            r"(?=$|;|:|\.\s|\.$|,\s*(?:and\s+)?(?:an?|the|each|every)\s+[a-z]+(?:\s+[a-z]+)?'s\b)"
         ),
         "poss",
     ),
@@ -694,33 +694,34 @@ _M2M_VERBS = (
 _AT_ONE = r"(?:work(?:s)?|live(?:s)?|(?:is|are)\s+based|(?:is|are)\s+employed|study|studies)\s+(?:at|for|in)"
 
 
+_PASSIVE = re.compile(r"\s+(?:is|are)\s+(?:\w+\s+)?(?:\w+(?:ed|en|wn|de|ld|ht))\b(.*)$")
+_PREP_ONE = r"(?:by|at|in|on|for|to|from|with|of)\s+(?:an?|one|the|exactly one|a single)\s+"
+
+
 def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | None = None) -> list[Link]:
-    """``read_links`` sentence by sentence (so a later "many-to-many" wins over an earlier "for"),
-    plus "members who sign up for many sessions", "contacts who work at a company" and
-    "members and their loans"."""
+    """``read_links`` clause by clause (so a later "many-to-many" wins over an earlier "for"),
+    after the phrasings it does not know: "members who sign up for many sessions", "contacts who
+    work at a company", "members and their loans", "gardeners rent one plot each", "a gig is
+    played by a band at a venue", "an order is made up of order lines"."""
     out: dict[frozenset[str], Link] = {}
     pats = {n: _mention(n) for n in kept}
-    for sentence in _sentences(text):
+    alias_of = alias_of or {}
+    clauses = [c.strip() for sentence in _sentences(text) for c in re.split(r";", sentence) if c.strip()]
+    for sentence in clauses:
         low = sentence.lower()
-        alias_of = alias_of or {}
-        found = [
-            Link(alias_of.get(lk.source, lk.source), alias_of.get(lk.target, lk.target), lk.kind, lk.words)
-            for lk in read_links(sentence, kept + list(alias_of))
-        ]
-        found = [lk for lk in found if lk.source != lk.target]
+        found: list[Link] = []
         for a in kept:
+            subject = re.match(r"^(?:(?:a|an|the|each|every)\s+)?" + pats[a], low)
+            passive = _PASSIVE.match(low[subject.end() :]) if subject else None
             for b in kept:
                 if a == b:
                     continue
                 pa, pb = pats[a], pats[b]
                 if re.search(
-                    pa
-                    + r"\s+(?:who\s+|that\s+|which\s+)?(?:can\s+|may\s+)?"
-                    + _M2M_VERBS
-                    + r"\s+(?:many|several|multiple|any number of)\s+"
-                    + pb,
+                    pa + r"\s+(?:who\s+|that\s+|which\s+)?(?:can\s+|may\s+)?" + _M2M_VERBS
+                    + r"\s+(?:many|several|multiple|any number of)\s+" + pb,
                     low,
-                ):
+                ):  # fmt: skip
                     found.append(Link(a, b, "many_to_many", sentence))
                 elif re.search(
                     pa + r"\s+(?:\([^()]*\)\s*)?(?:who\s+|that\s+|which\s+)" + _AT_ONE + r"\s+(?:an?|the|one)\s+" + pb,
@@ -729,7 +730,26 @@ def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | No
                     found.append(Link(a, b, "many_to_one", sentence))
                 elif re.search(pa + r"\s+and\s+(?:their|its)\s+" + pb, low):
                     found.append(Link(b, a, "many_to_one", sentence))
+                elif re.search(
+                    pa
+                    + r"\s+(?:\([^()]*\)\s*)?(?:who\s+|that\s+)?(?:each\s+)?[a-z]+\s+(?:one|a single|exactly one)\s+"
+                    + pb,
+                    low,
+                ):
+                    found.append(Link(a, b, "many_to_one", sentence))  # "gardeners rent one plot each"
+                elif passive and re.search(r"(?:^|\s)" + _PREP_ONE + pb, passive.group(1)):
+                    found.append(Link(a, b, "many_to_one", sentence))  # "a gig is played by a band at a venue"
+                elif subject and re.search(
+                    r"\b(?:is|are)\s+made\s+up\s+of\s+(?:many\s+|several\s+)?" + pb, low[subject.end() :]
+                ):
+                    found.append(Link(b, a, "many_to_one", sentence))
+        found += [
+            Link(alias_of.get(lk.source, lk.source), alias_of.get(lk.target, lk.target), lk.kind, lk.words)
+            for lk in read_links(sentence, kept + list(alias_of))
+        ]
         for lk in found:
+            if lk.source == lk.target:
+                continue
             pair = frozenset((lk.source, lk.target))
             if pair not in out or (lk.kind == "many_to_many" and out[pair].kind != "many_to_many"):
                 out[pair] = lk
