@@ -189,7 +189,7 @@ def check(prompt_or_reading: str | Reading, spec: Any) -> Coverage:
     reading = read_prompt(prompt_or_reading) if isinstance(prompt_or_reading, str) else prompt_or_reading
     data = _spec_dict(spec)
     items: list[Item] = []
-    aliases = {t.name: t.aliases for t in reading.things}
+    aliases = _aliases(reading)
     for thing in reading.things:
         entity = _find_entity(data, thing.name, aliases)
         items.append(
@@ -231,7 +231,7 @@ def complete(spec_data: dict[str, Any], reading: Reading) -> list[str]:
     warnings: list[str] = []
     entities = spec_data.setdefault("entities", [])
     taken = {e["name"] for e in entities}
-    aliases = {t.name: t.aliases for t in reading.things}
+    aliases = _aliases(reading)
     for thing in reading.things:
         entity = _find_entity(spec_data, thing.name, aliases)
         misread = to_entity(thing.words)
@@ -337,7 +337,7 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
     if not reading.things:
         return complete(spec_data, reading)
     warnings: list[str] = []
-    aliases = {t.name: t.aliases for t in reading.things}
+    aliases = _aliases(reading)
     model = {
         "entities": list(spec_data.get("entities") or []),
         "relationships": list(spec_data.get("relationships") or []),
@@ -457,6 +457,12 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
     return warnings
 
 
+def _aliases(reading: Reading) -> dict[str, tuple[str, ...]]:
+    """Each thing's other names, none of which is another described thing ("order items" is no Order)."""
+    things = {t.name for t in reading.things}
+    return {t.name: tuple(a for a in t.aliases if a not in things) for t in reading.things}
+
+
 def _said(prompt: str, field_name: str) -> bool:
     """Whether the prompt says a field's words ("unit_price": "unit price", "unit-price")."""
     words = [w for w in field_name.split("_") if w not in ("is", "has")]
@@ -525,6 +531,8 @@ def agreement(gold: list[dict[str, Any]], specs: dict[str, dict[str, Any] | None
                 flagged += any(i.kind == "thing" and same_entity(i.entity, gname) for i in miss)
                 continue
             for fname in gfields:
+                if _norm(fname) in ("id", "createdat", "updatedat", "ownerid", "userid"):
+                    continue  # every table has them; the scorer ignores them too
                 if _find_field(entity, fname) is None:
                     gap += 1
                     flagged += any(

@@ -43,6 +43,8 @@ _NOT_THINGS = frozenset(
     field fields entity entities record records detail details info information""".split()
 )
 # nouns whose plural is the singular; the inflector would make "Specy" or "Specie" of them
+# heads that only say "one row of": the word before them may name the thing alone
+GENERIC_HEADS = frozenset({"item", "items", "log", "logs", "entry", "entries", "record", "records", "line", "lines"})
 MASS_NOUNS = frozenset({"feedback", "inventory", "stock", "luggage", "furniture", "merchandise", "media", "staff"})
 INVARIANT_PLURALS = MASS_NOUNS | frozenset(
     {"species", "series", "news", "sheep", "fish", "deer", "aircraft", "equipment", "software"}
@@ -86,14 +88,16 @@ class Thing:
 
     @property
     def aliases(self) -> tuple[str, ...]:
-        """Other names a spec may give it: the head and the modifier of a two-word name
-        ("harvest logs" -> ``Log``, ``Harvest``; "equipment items" -> ``Item``, ``Equipment``)."""
+        """Other names a spec may give it: the head of a two-word name, and the modifier when the
+        head only says "one row of" ("harvest logs" -> ``Log``, ``Harvest``; "attendee feedback" ->
+        ``Feedback``)."""
         words = [w for w in re.split(r"[\s-]+", self.words.lower()) if w]
         if len(words) < 2 or "-" in self.words:
             return ()
-        return tuple(
-            n for n in (to_entity(words[-1]), to_entity(words[-2]), to_entity(words[-2]) + "Item") if n != self.name
-        )
+        names_ = [to_entity(words[-1])]
+        if words[-1] in GENERIC_HEADS:  # "harvest logs" may be a Harvest; "attendee feedback" is no Attendee
+            names_.append(to_entity(words[-2]))
+        return tuple(n for n in names_ if n != self.name)
 
     def attribute(self, name: str) -> Attribute | None:
         return next((a for a in self.attributes if a.name == name), None)
