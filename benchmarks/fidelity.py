@@ -1,6 +1,12 @@
 """The parse stage's fidelity on a gold set: the scorer's metrics, parse time, and the coverage check.
 
     .venv/bin/python -m benchmarks.fidelity --set bench/people_specs.jsonl [--out specs.jsonl] [--json]
+    .venv/bin/python -m benchmarks.fidelity --set bench/people_specs.jsonl --replay benchmarks/parse_outputs/people_before.jsonl
+
+``--replay SPECS.jsonl`` runs no model: each case's parser reply is the spec an earlier run wrote
+(``--out``), so the stage's deterministic part (clean-up, the reading of the prompt, the
+reconciliation, the coverage check) is measured on the same model output in a second; with
+greedy decoding and the same decoding schema the model's reply is the same as a fresh run's.
 
 Runs the parse stage (``default`` profile unless ``--profile``) over every gold prompt, keeps
 each case's spec, and reports the metrics of ``engine.evaluation``, the median / max parse time,
@@ -26,9 +32,21 @@ def main() -> None:
     ap.add_argument("--profile", default="default")
     ap.add_argument("--out")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--replay", help="a JSONL of earlier specs to replay as the parser's replies (no model)")
     args = ap.parse_args()
     gold = load_gold(args.set)
-    parser = load_backends(args.profile)["parser"]
+    if args.replay:
+        from engine.models.fake import FakeBackend
+
+        earlier = {}
+        for line in open(args.replay, encoding="utf-8"):
+            if line.strip():
+                row = json.loads(line)
+                earlier[row["id"]] = json.dumps(row.get("spec") or {"name": "x", "entities": [], "relationships": []})
+        replies = [earlier.get(g["id"], "{}") for g in gold]
+        parser = FakeBackend(replies)
+    else:
+        parser = load_backends(args.profile)["parser"]
     results = []
     for r in run_parse(gold, parser):
         results.append(r)

@@ -714,10 +714,11 @@ def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | No
     for sentence in clauses:
         low = sentence.lower()
         found: list[Link] = []
-        for a in kept:
+        said = [n for n in kept if re.search(pats[n], low)]  # only pairs the clause names
+        for a in said:
             subject = re.match(r"^(?:(?:a|an|the|each|every)\s+)?" + pats[a], low)
             passive = _PASSIVE.match(low[subject.end() :]) if subject else None
-            for b in kept:
+            for b in said:
                 if a == b:
                     continue
                 pa, pb = pats[a], pats[b]
