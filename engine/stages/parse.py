@@ -301,8 +301,7 @@ def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec
             raise SpecError(
                 exc.problems, hint="the model's spec is invalid even after clean-up; rephrase the prompt"
             ) from None
-    report = coverage.check(reading, spec)
-    yield Coverage("parse", report)
     yield SpecArtifact("parse", spec)
     yield StageFinished("parse", answer.seconds, answer.tokens_in, answer.tokens_out, answer.model, answer.adapter)
+    yield Coverage("parse", coverage.check(reading, spec))  # what the prompt asks for, and whether the spec has it
     return spec
