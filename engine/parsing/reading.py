@@ -451,7 +451,7 @@ def _described(sentence: str, offset: int) -> list[_Found]:
             det = re.search(r"(?:^|\s)(?:each|every|an?|the)\s+(?:[a-z-]+\s+)?" + re.escape(words) + r"$", " " + np)
             if kind == "change":
                 det = True
-            at_start = bool(_SENTENCE_START.search(low[: m.start(1)])) and (m.start(1) == 0 or True)
+            at_start = bool(_SENTENCE_START.search(low[: m.start(1)]))
             if kind == "paren":
                 inner = items.strip()
                 if re.fullmatch(rf"(?:an?\s+)?(?:{_TYPE_RE}|unique|required|optional|yes\s*/\s*no)", inner):
@@ -552,7 +552,7 @@ def read_prompt(prompt: str) -> Reading:
     for sentence in _sentences(text):
         at = text.find(sentence, pos)
         pos = max(pos, at)
-        found += _described(_protect_enums_keep(sentence), max(at, 0))
+        found += _described(_clauses_as_modifiers(sentence), max(at, 0))
     found.sort(key=lambda f: f.at)
     # 1. the things (merging singular/plural mentions of one), in order of first description
     things: dict[str, Thing] = {}
@@ -582,12 +582,7 @@ def read_prompt(prompt: str) -> Reading:
             None,
         )
         items = _split_list(_protect_enums(f.items[: nested.end()] if nested else f.items))
-        rest: list[str] = []
-        for i, item in enumerate(items):
-            if re.search(r"\{", item) is None and re.search(r":\s*", item) and i == len(items) - 1 and False:
-                pass
-            rest.append(item)
-        for item in rest:
+        for item in items:
             low = item.lower()
             bare = re.sub(r"\{[^}]*\}", "", low)
             tail = re.search(
@@ -794,7 +789,7 @@ _TYPE_WORDS = {
 _TYPE_RE = "|".join(sorted(_TYPE_WORDS, key=len, reverse=True))
 
 
-def _protect_enums_keep(sentence: str) -> str:
+def _clauses_as_modifiers(sentence: str) -> str:
     """The sentence with modifiers said as clauses written as the parenthesised kind: ", which must be
     unique," -> " (unique)", "X: integer" -> "X (integer)", "a boolean X" -> "X (boolean)"."""
 
