@@ -59,6 +59,8 @@ class Progress:
             out.write(f"\r{line}\x1b[K\n" if self.live else f"{line}\n")
         elif isinstance(event, ev.Warning):
             out.write(f"  ! {event.message}\n")
+        elif isinstance(event, ev.Coverage):
+            out.write("".join(f"  {line}\n" for line in [event.report.headline(), *(i.line() for i in event.report.missing)]))
         elif isinstance(event, ev.Finding) and event.severity == "error":
             out.write(f"  ✗ {event.file or event.source}: {event.message}\n")
         elif isinstance(event, ev.Failure):

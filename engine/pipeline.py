@@ -26,6 +26,7 @@ from engine.errors import EngineError, ModelError
 from engine.events import Done, Event, Failure, SpecArtifact, Stage, StageFinished, StageStarted
 from engine.gate.verify import verify
 from engine.generate import failed_verification
+from engine.parsing import coverage as prompt_coverage
 from engine.spec import ProjectSpec
 from engine.stages.codegen import codegen_stage
 from engine.stages.docs import docs_stage
@@ -94,6 +95,8 @@ def run(
             started = time.perf_counter()
             report = verify(ws.path, cache_dir=cache / "runtimes", postgres_url=postgres_url)
             report.notes += code.notes
+            if prompt is not None:  # the trust report says what the prompt asked for and the spec lacks
+                report.prompt_coverage = prompt_coverage.check(prompt, spec).to_dict()
             report.write(ws.path)
             timings["verify"] = time.perf_counter() - started
             yield StageFinished("verify", timings["verify"])
@@ -116,6 +119,10 @@ def run(
             f"verified project {spec.name!r} in {placed} ({len(code.files)} files, review score {review.score}/100, "
             f"{len(code.kept_rules)} of {len(spec.rules)} business rules implemented, {timings['total']:.1f} s)"
         )
+        if report.prompt_gaps:  # never only "verified" when the prompt asked for something the project lacks
+            gaps = report._gap_lines()
+            summary += f"; NOT in the spec though the prompt asks for it: {'; '.join(g.removeprefix('not in the spec: ') for g in gaps[:6])}"
+            summary += f" (and {len(gaps) - 6} more)" if len(gaps) > 6 else ""
         yield Done(True, str(placed), summary, report=report, timings=timings)
     except EngineError as exc:
         yield Failure(stage, exc.message, exc.hint)

@@ -54,10 +54,12 @@ class LiveRun:
         parent_id: str | None = None,
         actor: str | None = None,
         key_id: str | None = None,
+        asked: str | None = None,
     ) -> None:
         self.history, self.settings, self._backends = history, settings, backends
         self.user, self.template, self.profile = user, template, profile
         self.prompt, self.spec = prompt, spec
+        self.asked = asked  # with a spec: the prompt it came from, for the prompt-coverage check
         label = prompt if prompt is not None else f"(edited schema of run {parent_id})" if parent_id else "(spec)"
         self.id = history.start(
             user, prompt=label, template=template, profile=profile, parent_id=parent_id, actor=actor, key_id=key_id
@@ -137,7 +139,7 @@ class LiveRun:
             yield ev.Done(False, None, str(exc))
             return
         yield from run(
-            self.prompt,
+            self.prompt if self.prompt is not None else self.asked,
             spec=self.spec,
             template=self.template,
             profile=self.profile,

@@ -84,12 +84,13 @@ class GeneratePage:
     findings: gr.Dataframe
     readme: gr.Markdown
     current: gr.State
+    coverage: gr.Markdown | None = None  # the prompt-coverage check, what is not covered highlighted
 
     def outputs(self) -> list[Any]:
         return [
             self.generate, self.cancel, self.regenerate, self.download, self.progress, self.output, self.name, self.description,
             self.auth, self.entities, self.relations, self.diagram, self.files, self.code, self.review, self.checks,
-            self.findings, self.readme, self.current,
+            self.findings, self.readme, self.current, *([self.coverage] if self.coverage is not None else []),
         ]  # fmt: skip
 
     def draw(self, view: RunView, parts: set[str], zip_path: str | None = None) -> dict[Any, Any]:
@@ -107,6 +108,8 @@ class GeneratePage:
             out[self.entities] = schema_table.entity_rows(spec)
             out[self.relations] = schema_table.relation_rows(spec) or [[""] * len(schema_table.RELATION_HEADERS)]
             out[self.diagram] = schema_table.mermaid(spec)
+            if self.coverage is not None:
+                out[self.coverage] = schema_table.coverage_markdown(view.coverage)
         if "files" in parts:
             out[self.files] = gr.Radio(choices=tree_order(view.files))
         if "review" in parts:
@@ -237,6 +240,7 @@ def build(ctx: Studio) -> GeneratePage:
                 interactive=True, label="Relationships (kind: many_to_one, one_to_one, many_to_many)",
                 elem_id="relations",
             )  # fmt: skip
+            coverage = gr.Markdown(elem_id="prompt-coverage")
             regenerate_btn = gr.Button("Regenerate from this schema", elem_id="regenerate")
             diagram = gr.Markdown(elem_id="er-diagram")
         with gr.Tab("Code", id="code", elem_id="tab-code"):
@@ -261,6 +265,7 @@ def build(ctx: Studio) -> GeneratePage:
     page = GeneratePage(
         prompt, template, profile, generate_btn, cancel_btn, download, progress, output, tabs, name, description,
         auth, entities, relations, regenerate_btn, diagram, files, code, review, checks, findings, readme, current,
+        coverage,
     )  # fmt: skip
     drive = _wire(ctx, page)
     versions.wire_follow_up(ctx, page, follow_up, drive)
@@ -328,6 +333,7 @@ def _wire(ctx: Studio, page: GeneratePage) -> Any:
                 live = LiveRun(
                     history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
                     profile=profile, spec=spec, parent_id=parent.id if parent else None, actor=actor,
+                    asked=parent.prompt if parent and not parent.prompt.startswith("(") else None,
                 )  # fmt: skip
         except EngineError as exc:
             raise user_error(exc) from None
