@@ -27,6 +27,20 @@ def q(name: str) -> str:
     return f'"{name}"'
 
 
+def sql(statement: str, *identifiers: str | tuple[str, ...], marks: int = 0, sets: tuple[str, ...] = ()) -> str:
+    """The one place identifiers enter a statement (the audited helper).
+
+    ``statement`` is a constant written in this package, never request data. Each ``{}`` becomes
+    a quoted identifier through ``q`` (a tuple: a comma-separated list of them), ``{marks}``
+    that many ``?`` and ``{sets}`` the ``"column" = ?`` list of an UPDATE. Values never go
+    through here: they travel as ``?`` parameters.
+    """
+    parts = [", ".join(q(name) for name in i) if isinstance(i, tuple) else q(i) for i in identifiers]
+    return statement.format(
+        *parts, marks=", ".join(["?"] * marks), sets=", ".join(f"{q(name)} = ?" for name in sets)
+    )
+
+
 _SQL_TYPES = {"int": "INTEGER", "bool": "INTEGER", "ref": "INTEGER", "float": "REAL"}  # everything else: TEXT
 _ON_DELETE = {"CASCADE", "SET NULL"}
 
