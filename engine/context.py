@@ -57,6 +57,12 @@ class FieldView:
     invalid: Any  # an invalid JSON value, or None when every JSON value is valid
 
     @property
+    def quoted(self) -> bool:
+        """Whether the column name must always be quoted in SQL: a key word of SQL or of SQLite
+        that a dialect might not quote by itself (SQLAlchemy's SQLite dialect leaves "returning")."""
+        return self.name in names.SQL_KEYWORDS
+
+    @property
     def aliased(self) -> bool:
         """Whether the attribute differs from the JSON key / column (a pydantic alias is needed)."""
         return self.attr != self.name

@@ -129,6 +129,26 @@ def doc_text(value: str) -> str:
     return text.replace("\\", "/").replace('"""', "'''")
 
 
+# SQL key words: SQLite's full list (sqlite.org/lang_keywords.html) and PostgreSQL's reserved
+# ones. Generated SQL quotes these column names explicitly, whatever a dialect would do.
+SQL_KEYWORDS = frozenset(
+    """abort action add after all alter always analyse analyze and any array as asc asymmetric attach
+    authorization autoincrement before begin between binary both by cascade case cast check collate
+    collation column commit concurrently conflict constraint create cross current current_catalog
+    current_date current_role current_schema current_time current_timestamp current_user database
+    default deferrable deferred delete desc detach distinct do drop each else end escape except
+    exclude exclusive exists explain fail false fetch filter first following for foreign freeze from
+    full generated glob grant group groups having if ignore ilike immediate in index indexed initially
+    inner insert instead intersect into is isnull join key last lateral leading left like limit
+    localtime localtimestamp match materialized natural no not nothing notnull null nulls of offset on
+    only or order others outer over overlaps partition placing plan pragma preceding primary query
+    raise range recursive references regexp reindex release rename replace restrict returning right
+    rollback row rows savepoint select session_user set similar some symmetric system_user table
+    tablesample temp temporary then ties to trailing transaction trigger true unbounded union unique
+    update user using vacuum values variadic verbose view virtual when where window with without""".split()
+)
+
+
 # --- Code-side names -------------------------------------------------------------------------
 # A user's names stay on the outside (URL, JSON key, table and column name); the Python side
 # gets a trailing "_" whenever a name could collide with anything the generated code uses:
@@ -144,7 +164,7 @@ _BASE_ATTRIBUTES = frozenset(
     find_one find_many find_all get sync aggregate count distinct inspect_collection get_settings
     get_motor_collection get_pymongo_collection link_from_id bulk_writer use_state_management
     state_management_save_previous get_previous_changes get_changes rollback has_changed
-    is_changed validate_on_save""".split()
+    is_changed validate_on_save register""".split()
 )
 
 

@@ -166,6 +166,7 @@ def spec_problems(spec: ProjectSpec) -> list[str]:
     p: list[str] = []
     p += _check_snake("project name", spec.name)
     seen_entities: dict[str, str] = {}
+    seen_tables: dict[str, str] = {"users": "User"} if spec.auth else {}
     for e in spec.entities:
         where = f"entity {e.name!r}"
         if not _PASCAL.match(e.name):
@@ -178,6 +179,10 @@ def spec_problems(spec: ProjectSpec) -> list[str]:
         snake_name = names.snake(e.name)
         if snake_name in seen_entities:
             p.append(f"{where}: duplicate of entity {seen_entities[snake_name]!r}")
+        table = names.table_name(e.name)
+        if table in seen_tables and seen_tables[table] != e.name:
+            p.append(f"{where}: its table and URL {table!r} are also {seen_tables[table]!r}'s; rename one of them")
+        seen_tables.setdefault(table, e.name)
         seen_entities[snake_name] = e.name
         if spec.auth and snake_name == "user":
             p.append(f"{where}: the User entity is implicit when auth is on; remove it")

@@ -15,6 +15,7 @@ Payload conventions, so a new template needs no Python change:
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib.metadata
 import json
@@ -194,6 +195,18 @@ def _imported_names(text: str) -> set[str]:
     return {n for n in out if names.is_identifier(n)}
 
 
+def _class_attributes(node: ast.ClassDef) -> set[str]:
+    out: set[str] = set()
+    for item in node.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            out.add(item.target.id)
+        elif isinstance(item, ast.Assign):
+            out |= {t.id for t in item.targets if isinstance(t, ast.Name)}
+        elif isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+            out.add(item.name)
+    return out
+
+
 # The payload folders whose modules define the entity classes (model, schema, table modules):
 # a field's attribute must not shadow what these modules bind.
 CLASS_MODULE_DIRS = ("app/models", "app/schemas", "app/db")
@@ -225,7 +238,29 @@ def _template_identifiers(files_dir: str, under: tuple[str, ...]) -> frozenset[s
             text = src.read_text(encoding="utf-8", errors="replace")
             found |= _imported_names(text)
             found |= {a or b for a, b in _TOP_LEVEL.findall(text)}
+
+    found |= _base_class_attributes(root, under)
     return frozenset(n for n in found if names.is_identifier(n))
+
+
+_ENTITY_CLASS = re.compile(r"^class \{\{[^}]*\}\}\w*\(([^)]*)\):", re.M)
+
+
+def _base_class_attributes(root: Path, under: tuple[str, ...]) -> set[str]:
+    """What the classes the per-entity classes derive from define (``UpdateModel.not_nullable``)."""
+    bases: set[str] = set()
+    for src in root.rglob("*__entity__*.jinja"):
+        for m in _ENTITY_CLASS.finditer(src.read_text(encoding="utf-8")):
+            bases |= {b.strip() for b in m.group(1).split(",")}
+    out: set[str] = set()
+    for src in root.rglob("*.py"):
+        rel = src.relative_to(root).as_posix()
+        if "__pycache__" in src.parts or (under and not rel.startswith(under)):
+            continue
+        for node in ast.parse(src.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and node.name in bases:
+                out |= _class_attributes(node)
+    return out
 
 
 @functools.lru_cache(maxsize=4)
