@@ -138,7 +138,13 @@ def _json_py_literal(value: Any) -> str:
     return names.py_literal(value)
 
 
-def _field_view(entity: EntitySpec, f: FieldSpec, index: int = 0, unsafe: frozenset[str] = frozenset()) -> FieldView:
+def _field_view(
+    entity: EntitySpec,
+    f: FieldSpec,
+    index: int = 0,
+    unsafe: frozenset[str] = frozenset(),
+    classes: frozenset[str] = frozenset(),
+) -> FieldView:
     sample, invalid = _SAMPLES[f.type]
     # Samples differ by field position, so a rule like "end_date after start_date" holds for
     # the valid sample row (later fields get later dates, larger numbers).
@@ -161,7 +167,7 @@ def _field_view(entity: EntitySpec, f: FieldSpec, index: int = 0, unsafe: frozen
         unique=f.unique,
         description=f.description,
         values=values,
-        enum_class=_enum_class(entity, f, unsafe) if f.type == "enum" else "",
+        enum_class=_enum_class(entity, f, classes) if f.type == "enum" else "",
         enum_members=tuple((names.enum_member(v), v) for v in values),
         sample=sample,
         invalid=invalid,
@@ -179,6 +185,7 @@ def _title(snake: str) -> str:
 
 def _entity_view(e: EntitySpec, cls: str, unsafe: frozenset[str], unsafe_attributes: frozenset[str]) -> EntityView:
     module = names.module_name(e.name, unsafe)
+    classes = unsafe
     spoken = names.snake(e.name)
     return EntityView(
         name=cls,
@@ -191,7 +198,7 @@ def _entity_view(e: EntitySpec, cls: str, unsafe: frozenset[str], unsafe_attribu
         title_plural=_title(names.plural(spoken)),
         owned=e.owned,
         description=e.description,
-        fields=[_field_view(e, f, i, unsafe_attributes) for i, f in enumerate(e.fields)],
+        fields=[_field_view(e, f, i, unsafe_attributes, classes) for i, f in enumerate(e.fields)],
     )
 
 
@@ -248,7 +255,9 @@ def build_context(
     field attributes. Outside names (URL, JSON key, table, column) stay the spec's.
     """
     cls = class_names(spec, unsafe)
-    views = {e.name: _entity_view(e, cls[e.name], unsafe, unsafe_attributes) for e in spec.entities}
+    # enum classes ("BookStatus") never meet a schema class ("BookUpdate" for a field "update")
+    taken = unsafe | set(cls.values()) | {e.name + x for e in spec.entities for x in ("Create", "Update", "Public")}
+    views = {e.name: _entity_view(e, cls[e.name], frozenset(taken), unsafe_attributes) for e in spec.entities}
     for r in spec.relationships:
         src = views[r.source]
         if r.kind == "many_to_many":
