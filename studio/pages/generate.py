@@ -110,8 +110,10 @@ class GeneratePage:
             out[self.diagram] = schema_table.mermaid(spec)
             if self.coverage is not None:
                 out[self.coverage] = schema_table.coverage_markdown(view.coverage)
-        if "files" in parts:
-            out[self.files] = gr.Radio(choices=tree_order(view.files))
+        if "files" in parts or view.ended:
+            # A finished run opens its README (or app/main.py) so the Code tab never starts blank.
+            first = opening_file(view.files) if view.ended else None
+            out[self.files] = gr.Radio(choices=tree_order(view.files), **({"value": first} if first else {}))
         if "review" in parts:
             out[self.review] = review_markdown(view)
             out[self.checks] = check_rows(view.report)
@@ -127,6 +129,14 @@ class GeneratePage:
             out[self.regenerate] = gr.Button(interactive=True)
             out[self.download] = gr.DownloadButton(value=zip_path, visible=zip_path is not None)
         return out
+
+
+def opening_file(paths: list[str]) -> str | None:
+    """The file the Code tab shows first: README.md, else app/main.py, else the first file."""
+    for name in ("README.md", "app/main.py"):
+        if name in paths:
+            return name
+    return tree_order(paths)[0] if paths else None
 
 
 def tree_order(paths: list[str]) -> list[str]:
