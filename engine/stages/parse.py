@@ -236,10 +236,6 @@ def _name_from_prompt(spec_data: dict[str, Any], prompt: str, reading: Any) -> N
     name = re.sub(r"_(?:api|backend|app|service)$", "", name) or name
     if not re.match(r"^[a-z][a-z0-9_]*$", name) or len(name) > 40 or name in ("a", "an", "the"):
         name = spec_data.get("name") or "app"
-    from engine.spec import _reserved
-
-    if _reserved(name):
-        name += "_app"
     spec_data["name"] = name
     first_sentence = re.split(r"(?<=[.!?])\s+|\n", prompt.strip())[0].strip()
     spec_data["description"] = first_sentence[:200]
