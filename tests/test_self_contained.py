@@ -1,7 +1,7 @@
 """The repository carries what its suite, notebooks and benchmarks read: nothing reads outside it.
 
 A user's clone has nothing beside it, so a tracked file that reaches above the repository root
-(``../shared``, ``Path(__file__).parents[k]`` past the root, ``REPO.parent``) breaks there. The
+(a sibling folder such as ``../<name>``, ``Path(__file__).parents[k]`` past the root, ``REPO.parent``) breaks there. The
 scan is static: it reads every tracked source file for those ways out.
 """
 
