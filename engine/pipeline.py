@@ -80,14 +80,14 @@ def run(
         if spec is None:
             if prompt is None:
                 raise EngineError("nothing to build", hint="give a prompt or a spec")
-            spec = yield from _timed(parse_stage(prompt, backends["parser"]), timings)
+            spec = yield from timed(parse_stage(prompt, backends["parser"]), timings)
         else:
             yield SpecArtifact("parse", spec)
         templates.check_supported(spec, tmpl)
         target = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="codebegen-")) / spec.name
         with Workspace(target, force=force) as ws:
             stage = "generate"
-            code = yield from _timed(
+            code = yield from timed(
                 codegen_stage(spec, tmpl, ws.path, backends["generator"], cache_dir=cache / "runtimes"), timings
             )
             stage = "verify"
@@ -101,7 +101,7 @@ def run(
             timings["verify"] = time.perf_counter() - started
             yield StageFinished("verify", timings["verify"])
             stage = "review"
-            review = yield from _timed(
+            review = yield from timed(
                 review_stage(spec, ws.path, report, code.notes, backends["reviewer"], tmpl.name), timings
             )
             if not report.passed:  # the review above already listed why, as findings
@@ -110,7 +110,7 @@ def run(
                 yield Done(False, None, str(error), report=report, timings=timings)
                 return
             stage = "docs"
-            yield from _timed(
+            yield from timed(
                 docs_stage(spec, ws.path, tmpl, report, backends["docs"], cache_dir=cache / "runtimes"), timings
             )
             placed = ws.place()
@@ -129,8 +129,8 @@ def run(
         yield Done(False, None, str(exc), report=getattr(exc, "report", None), timings=timings)
 
 
-def _timed(stage_events: Any, timings: dict[str, float]) -> Any:
-    """Pass a stage generator's events through, recording each StageFinished's duration."""
+def timed(stage_events: Any, timings: dict[str, float]) -> Any:
+    """Pass a stage generator's events through, recording each StageFinished's duration (run and iterate)."""
     try:
         while True:
             try:

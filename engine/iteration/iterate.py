@@ -47,6 +47,7 @@ from engine.iteration.change import LazyParser, change_stage
 from engine.iteration.diff import SpecDiff, diff_specs
 from engine.iteration.merge import HISTORY_DIRS, MergeResult, conflict_hunks, merge_projects
 from engine.iteration.migration import document_changes, new_revision, write_document_migration
+from engine.pipeline import timed
 from engine.spec import ProjectSpec, load_spec
 
 DEFAULT_CACHE = Path.home() / ".cache" / "codebegen"
@@ -139,7 +140,7 @@ def iterate(
                 from engine.pipeline import load_backends
 
                 parser = LazyParser(lambda: load_backends(profile)["parser"])
-        the_plan: Plan = yield from _timed(plan_stage(project_dir, change, spec=spec, renames=renames, parser=parser),
+        the_plan: Plan = yield from timed(plan_stage(project_dir, change, spec=spec, renames=renames, parser=parser),
                                            timings)  # fmt: skip
         if confirm is not None and not confirm(the_plan.diff):
             yield Done(False, None, "discarded: nothing was written", timings=timings)
@@ -149,18 +150,6 @@ def iterate(
     except EngineError as exc:
         yield Failure(stage, exc.message, exc.hint)
         yield Done(False, None, str(exc), report=getattr(exc, "report", None), timings=timings)
-
-
-def _timed(stage_events: Iterator[Event], timings: dict[str, float]) -> Any:
-    """Pass a stage's events through, recording each StageFinished's seconds; return its value."""
-    while True:
-        try:
-            event = next(stage_events)
-        except StopIteration as stop:
-            return stop.value
-        if isinstance(event, StageFinished):
-            timings[event.stage] = event.seconds
-        yield event
 
 
 def _render(spec: ProjectSpec, template: str, into: Path) -> dict[str, bytes]:
