@@ -69,15 +69,23 @@ class Progress:
 
 
 def _run_pipeline(args: argparse.Namespace, **kwargs: Any) -> int:
-    from engine import events as ev
     from engine.pipeline import run
+
+    return follow(
+        run(template=args.template, profile=args.profile, cache_dir=_home(), postgres_url=_postgres_url(args), **kwargs)
+    )
+
+
+def follow(events: Any, on_event: Any = None) -> int:
+    """Show a run's events (and pass each to ``on_event``), then its result: 0 if it passed, else EngineError."""
+    from engine import events as ev
 
     progress = Progress()
     done = None
-    for event in run(
-        template=args.template, profile=args.profile, cache_dir=_home(), postgres_url=_postgres_url(args), **kwargs
-    ):
+    for event in events:
         progress(event)
+        if on_event is not None:
+            on_event(event)
         if isinstance(event, ev.Done):
             done = event
     assert done is not None
@@ -167,7 +175,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_iterate(args: argparse.Namespace) -> int:
     from engine.iteration.command import run
 
-    return run(args, cache_dir=_home(), postgres_url=_postgres_url(args), progress=Progress())
+    return run(args, cache_dir=_home(), postgres_url=_postgres_url(args), follow=follow)
 
 
 def cmd_train(args: argparse.Namespace) -> int:

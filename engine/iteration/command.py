@@ -44,7 +44,8 @@ def _confirm(args: argparse.Namespace) -> Any:
     return confirm
 
 
-def run(args: argparse.Namespace, *, cache_dir: Any, postgres_url: str | None, progress: Any) -> int:
+def run(args: argparse.Namespace, *, cache_dir: Any, postgres_url: str | None, follow: Any) -> int:
+    """``follow`` is the CLI's: it shows the events and turns the result into the exit code."""
     from engine import events as ev
     from engine.iteration.iterate import iterate
     from engine.spec import load_spec
@@ -60,19 +61,12 @@ def run(args: argparse.Namespace, *, cache_dir: Any, postgres_url: str | None, p
             raise EngineError(f"--rename {item!r}: expected ENTITY.OLD=NEW, e.g. Task.notes=description")
         renames[key] = new
     spec = load_spec(args.spec) if args.spec else None
-    done = None
-    for event in iterate(args.dir, args.change, spec=spec, renames=renames, profile=args.profile,
-                         no_models=args.no_models, confirm=_confirm(args), conflicts=args.conflicts,
-                         cache_dir=cache_dir, postgres_url=postgres_url):  # fmt: skip
-        progress(event)
+
+    def merge_hint(event: ev.Event) -> None:
         if isinstance(event, ev.Finding) and event.source == "merge" and event.hint:
             print(event.hint, file=sys.stderr)
-        if isinstance(event, ev.Done):
-            done = event
-    assert done is not None
-    if done.report is not None:
-        print(done.report.summary())
-    if not done.ok:
-        raise EngineError(done.summary)
-    print(done.summary)
-    return 0
+
+    events = iterate(args.dir, args.change, spec=spec, renames=renames, profile=args.profile,
+                     no_models=args.no_models, confirm=_confirm(args), conflicts=args.conflicts,
+                     cache_dir=cache_dir, postgres_url=postgres_url)  # fmt: skip
+    return follow(events, merge_hint)
