@@ -10,8 +10,6 @@ organization (an owner and a viewer) and an outsider. Screenshots: ``artifacts/s
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,12 +23,11 @@ from engine.errors import EngineError
 from studio.auth import check_secret
 from studio.settings import OidcProvider, StudioSettings
 from studio.store import open_store
-from tests.studio.conftest import Served, free_port, screenshot, wait_until_serving
+from tests.studio.conftest import Served, free_port, openid_provider_mock, screenshot
 from tests.studio.github_standin import USER, GitHubStandIn
 from tests.studio.github_standin import serve as serve_standin
 from tests.studio.test_api import serve_with
 from tests.studio.test_browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab
-from tests.studio.test_space import stop
 
 expect.set_options(timeout=30_000)  # page-load events wait their turn on a busy 2-core machine
 
@@ -124,18 +121,8 @@ def test_github_login_with_state_and_pkce_against_a_local_standin(github: tuple[
 
 @pytest.fixture
 def oidc_provider(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    args = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
-    for claims in PEOPLE.values():
-        args += ["--user-claims", json.dumps(claims)]
-    with (tmp_path / "oidc.log").open("ab") as log:
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(f"{url}/.well-known/openid-configuration", timeout=60)
+    with openid_provider_mock(PEOPLE.values(), tmp_path / "oidc.log") as url:
         yield url
-    finally:
-        stop(proc)
 
 
 @pytest.fixture
