@@ -149,6 +149,8 @@ class EntityView:
     owned: bool
     description: str
     fields: list[FieldView]
+    writable_by: str = "admin"  # with auth: who writes a shared entity ("admin" or "any_user")
+    owner_key: str = "owner_id"  # the ownership column; "created_by_id" where a reference is owner_id
     refs: list[RefView] = field(default_factory=list)
     links: list[LinkView] = field(default_factory=list)
     referenced_by: list[str] = field(default_factory=list)  # entity names that point here
@@ -247,6 +249,7 @@ def _entity_view(e: EntitySpec, cls: str, unsafe: frozenset[str], unsafe_attribu
         title_plural=_title(names.plural(spoken)),
         owned=e.owned,
         description=e.description,
+        writable_by=e.writable_by,
         fields=[_field_view(e, f, i, unsafe_attributes, classes) for i, f in enumerate(e.fields)],
     )
 
@@ -280,7 +283,7 @@ def dependency_order(spec: ProjectSpec) -> list[str]:
     """Entity names so that every referenced table comes before the tables referencing it."""
     deps = {e.name: set() for e in spec.entities}
     for r in spec.relationships:
-        if r.kind != "many_to_many" and r.source != r.target:
+        if r.kind != "many_to_many" and r.source != r.target and r.source in deps and r.target in deps:
             deps[r.source].add(r.target)
     order: list[str] = []
     placed: set[str] = set()
@@ -303,33 +306,51 @@ def build_context(
     class or module meeting one gets a code-side suffix; ``unsafe_attributes`` likewise for
     field attributes. Outside names (URL, JSON key, table, column) stay the spec's.
     """
+    original = spec
+    login = spec.entity("User") if spec.auth else None  # extends the built-in login user
+    if login is not None:
+        spec = spec.model_copy(update={"entities": [e for e in spec.entities if e is not login]})
     cls = class_names(spec, unsafe)
     # enum classes ("BookStatus") never meet a schema class ("BookUpdate" for a field "update")
     taken = unsafe | set(cls.values()) | {e.name + x for e in spec.entities for x in ("Create", "Update", "Public", "Filter")}
     views = {e.name: _entity_view(e, cls[e.name], frozenset(taken), unsafe_attributes) for e in spec.entities}
+    user = None
+    if spec.auth:  # the login user: a view other entities' references can point at
+        user = _entity_view(login or EntitySpec(name="User"), "User", frozenset(taken), unsafe_attributes)
+        user.module, user.table, user.url, user.plural = "user", "users", "users", "users"
+        cls["User"] = "User"
     for r in spec.relationships:
         src = views[r.source]
         if r.kind == "many_to_many":
             src.links.append(_link_view(r, cls, unsafe_attributes))
         else:
             ref = RefView(key=r.key, role=r.role, target=cls[r.target], required=r.required,
-                        one_to_one=r.kind == "one_to_one", cascade=r.cascade)  # fmt: skip
+                          one_to_one=r.kind == "one_to_one", cascade=r.cascade)  # fmt: skip
             src.refs.append(ref)
-            views[r.target].incoming.append((cls[r.source], ref))
-        if cls[r.source] not in views[r.target].referenced_by:
-            views[r.target].referenced_by.append(cls[r.source])
+            if (incoming := views.get(r.target) or user) is not None:
+                incoming.incoming.append((cls[r.source], ref))
+        target = views.get(r.target) or user
+        if target is not None and cls[r.source] not in target.referenced_by:
+            target.referenced_by.append(cls[r.source])
+    for v in views.values():  # an Owner entity's reference takes owner_id; ownership moves aside
+        if v.owned and any(k.key == "owner_id" for k in [*v.refs, *v.links]):
+            v.owner_key = "created_by_id"
     ordered = [views[n] for n in dependency_order(spec)]
+    lookup = {v.name: v for v in ordered} | ({"User": user} if user is not None else {})
     return {
-        "spec": spec,
-        "spec_json": spec.model_dump_json(indent=2),
+        "spec": original,
+        "spec_json": original.model_dump_json(indent=2),
         "project": {
             "name": spec.name,
             "title": _title(spec.name),
             "description": spec.description,
             "auth": spec.auth,
             "has_owned": any(e.owned for e in spec.entities),
+            "has_shared": spec.auth and any(not e.owned for e in spec.entities),
+            # with auth: the login user (its extra fields come from a spec entity named User)
+            "user": user,
         },
         "entities": ordered,
-        "entity": {v.name: v for v in ordered},
+        "entity": lookup,
         "field_types": sorted({f.type for v in ordered for f in v.fields}),
     }

@@ -28,6 +28,8 @@ FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
 RelationshipKind = Literal["many_to_one", "one_to_one", "many_to_many", "one_to_many"]
 
 IMPLICIT_FIELDS = frozenset({"id", "created_at", "updated_at", "owner_id"})
+# What the login user (auth: true) has built in; a spec entity named User adds fields to it.
+USER_BUILTIN_FIELDS = frozenset({"email", "password", "hashed_password", "is_active", "is_superuser"})
 MAX_NAME = 48  # leaves room for suffixes under PostgreSQL's 63-byte identifier limit
 
 # PostgreSQL's reserved key words (SQL:2016 reserved ones it enforces), plus a few SQLite adds.
@@ -127,6 +129,11 @@ class EntitySpec(BaseModel):
 
     name: str = Field(description="PascalCase singular entity name, e.g. 'FuelPurchase'")
     owned: bool = Field(False, description="rows belong to the user who created them (needs auth)")
+    writable_by: Literal["admin", "any_user"] = Field(
+        "admin",
+        description="with auth, who may create, change and delete rows of a shared (not owned) entity: "
+        "'admin' (the default) or 'any_user' (any signed-in user); reads are open to every signed-in user",
+    )
     fields: list[FieldSpec] = Field(default_factory=list, description="the entity's own fields")
     description: str = Field("", max_length=500, description="what the entity is")
 
@@ -187,7 +194,10 @@ class ProjectSpec(BaseModel):
 
     name: str = Field(description="snake_case project name, e.g. 'library'")
     description: str = Field("", max_length=2000, description="one-line summary of the backend")
-    auth: bool = Field(False, description="JWT login; adds the implicit User entity")
+    auth: bool = Field(
+        False,
+        description="JWT login; adds the implicit User entity (an entity named User extends it with its fields)",
+    )
     entities: Annotated[list[EntitySpec], Field(min_length=1)] = Field(description="the resources, at least one")
     relationships: list[RelationshipSpec] = Field(default_factory=list)
     rules: list[RuleSpec] = Field(default_factory=list, description="business rules beyond CRUD")
@@ -222,12 +232,21 @@ def spec_problems(spec: ProjectSpec) -> list[str]:
         if snake_name in seen_entities:
             p.append(f"{where}: duplicate of entity {seen_entities[snake_name]!r}")
         table = names.table_name(e.name)
-        if table in seen_tables and seen_tables[table] != e.name:
+        if table in seen_tables and seen_tables[table] != e.name and not (spec.auth and e.name == "User"):
             p.append(f"{where}: its table and URL {table!r} are also {seen_tables[table]!r}'s; rename one of them")
         seen_tables.setdefault(table, e.name)
         seen_entities[snake_name] = e.name
-        if spec.auth and snake_name == "user":
-            p.append(f"{where}: the User entity is implicit when auth is on; remove it")
+        if spec.auth and e.name == "User":  # the login user, extended by these fields
+            if e.owned:
+                p.append(f"{where}: the login user cannot be owned; set owned to false")
+            for f in e.fields:
+                if f.name in USER_BUILTIN_FIELDS:
+                    p.append(f"{where}, field {f.name!r}: the login user has it built in; remove it")
+            if any(r.source == "User" for r in spec.relationships):
+                p.append(f"{where}: the login user holds no references; point the relationship from the "
+                         "other entity to User instead")  # fmt: skip
+        elif spec.auth and table == "users":
+            p.append(f"{where}: its table 'users' is the login user's; name the entity 'User' to extend it")
         if e.owned and not spec.auth:
             p.append(f"{where}: owned is true but auth is false; turn auth on or owned off")
         seen_fields: set[str] = set()

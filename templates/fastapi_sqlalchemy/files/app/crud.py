@@ -18,7 +18,7 @@ M = TypeVar("M", bound=Base)
 def _visible(model: type[Base], owner_id: int | None) -> Any:
     stmt = select(model)
     if owner_id is not None:
-        stmt = stmt.where(model.owner_id == owner_id)  # type: ignore[attr-defined]
+        stmt = stmt.where(getattr(model, model.OWNER_KEY) == owner_id)  # type: ignore[attr-defined]
     return stmt
 
 
