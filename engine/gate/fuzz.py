@@ -27,8 +27,8 @@ from pathlib import Path
 from engine.gate import process_group
 
 # Business refusals a schema-valid request may meet: a missing or foreign reference (404/422),
-# a taken unique value (409). positive_data_acceptance counts them as accepted answers.
-_ACCEPTED_REFUSALS = "2xx,401,403,404,409,422"
+# a taken unique value (409), a wrong current password (400). positive_data_acceptance counts them as accepted answers.
+_ACCEPTED_REFUSALS = "2xx,400,401,403,404,409,422"
 _FAILURE_LINE = re.compile(r"^\s*\S+\s+(ST\d+ [^:\n]+):\s*(\d+)\s*$", re.M)
 _OPERATIONS = re.compile(r"Tested:\s*(\d+)")
 MAX_OUTPUT = 12000
@@ -91,8 +91,12 @@ def serve_project(
         logdir.cleanup()
 
 
+FUZZ_ADMIN = {"FIRST_SUPERUSER": "fuzz@example.com", "FIRST_SUPERUSER_PASSWORD": "fuzz-password-1"}
+
+
 def sign_in(base: str, email: str = "fuzz@example.com", password: str = "fuzz-password-1") -> dict[str, str]:
-    """Register (if needed) and log in; the Authorization header for the fuzzer."""
+    """Register (if needed) and log in; the Authorization header for the fuzzer. Serve the project
+    with ``FUZZ_ADMIN`` in its environment and this user is an admin (writes to shared entities)."""
     body = json.dumps({"email": email, "password": password}).encode()
     req = urllib.request.Request(base + "/api/v1/auth/register", data=body, headers={"Content-Type": "application/json"})
     try:
