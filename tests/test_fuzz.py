@@ -86,7 +86,7 @@ def test_the_generated_suite_refuses_a_database_it_did_not_create(tmp_path: Path
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_health.py"],
         cwd=project, env={**env, "TEST_DATABASE_URL": f"sqlite:///{dev_db}"}, capture_output=True, text=True,
     )  # fmt: skip
-    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert refused.returncode != 0, refused.stdout + refused.stderr
     assert "refusing to run" in refused.stdout + refused.stderr
     # DATABASE_URL alone names only the folder: the suite runs on a database of its own, and the
     # developer's database is untouched (it used to be emptied by drop_all).
