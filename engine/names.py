@@ -156,15 +156,20 @@ SQL_KEYWORDS = frozenset(
 # they ship, the attributes of the base classes. Spec names never end in "_" (snake_case and
 # PascalCase), so a suffixed name can never meet another spec name.
 
-# Attributes the generated classes inherit: pydantic's BaseModel, SQLAlchemy's declarative
-# base and Beanie's Document (which has no runtime here to read them from).
+# Attributes the generated classes inherit: SQLAlchemy's declarative base and Beanie's Document
+# (which has no runtime here to read them from); pydantic's BaseModel is read below.
 _BASE_ATTRIBUTES = frozenset(
-    """metadata registry awaitable_attrs id revision_id settings insert insert_one insert_many save
-    save_changes replace replace_many update update_all set inc current_date delete delete_all find
-    find_one find_many find_all get sync aggregate count distinct inspect_collection get_settings
-    get_motor_collection get_pymongo_collection link_from_id bulk_writer use_state_management
-    state_management_save_previous get_previous_changes get_changes rollback has_changed
-    is_changed validate_on_save register""".split()
+    # SQLAlchemy's declarative base
+    """metadata registry awaitable_attrs self cls
+    id revision_id settings Settings add_child aggregate all avg bulk_writer count create current_date
+    delete delete_all distinct fetch_all_links fetch_link fill_back_refs find find_all find_many
+    find_one get get_bson_encoders get_changes get_collection_name get_link_fields get_model_type
+    get_previous_changes get_previous_saved_state get_pymongo_collection get_saved_state
+    get_settings has_changed inc insert insert_many insert_one inspect_collection is_changed
+    lazy_parse link_from_id max min parse_store replace replace_many rollback save save_changes set
+    set_collection set_collection_name set_database state_management_replace_objects
+    state_management_save_previous sum sync to_ref update update_all use_state_management
+    validate_self register""".split()  # Beanie's Document (2.x), read from its dir()
 )
 
 

@@ -53,7 +53,10 @@ def test_one_to_many_is_turned_around() -> None:
     ("mutate", "expected"),
     [
         (lambda s: s["entities"][0]["fields"].append({"name": "x", "type": "money"}), "field 'x', key 'type': 'money'"),
-        (lambda s: s["entities"][0]["fields"].append({"name": "Unit Price", "type": "str"}), "write it as 'unit_price'"),
+        (
+            lambda s: s["entities"][0]["fields"].append({"name": "Unit Price", "type": "str"}),
+            "write it as 'unit_price'",
+        ),
         (lambda s: s["entities"][0]["fields"].append({"name": "2nd", "type": "str"}), "write it as 'n_2nd'"),
         (lambda s: s["entities"][0]["fields"].append({"name": "Title", "type": "str"}), "not a snake_case identifier"),
         (lambda s: s["entities"][0]["fields"].append({"name": "title", "type": "text"}), "field 'title': duplicate"),
@@ -68,7 +71,9 @@ def test_one_to_many_is_turned_around() -> None:
         (lambda s: s["entities"].append({"name": "User", "fields": []}), "User entity is implicit"),
         (lambda s: s["entities"].append({"name": "order item", "fields": []}), "write it as 'OrderItem'"),
         (
-            lambda s: s["entities"] + [s["entities"].append({"name": n, "fields": []}) for n in ("Analysis", "Analyse")],
+            lambda s: (
+                s["entities"] + [s["entities"].append({"name": n, "fields": []}) for n in ("Analysis", "Analyse")]
+            ),
             "'analyses' are also 'Analysis''s",
         ),
         (

@@ -14,14 +14,14 @@ from pydantic import BaseModel
 from app.db.table import Link, Table, from_db, q, sql, to_db, utcnow
 
 
-def _where(owner_id: int | None) -> tuple[str, list[Any]]:
-    return (f" AND {q('owner_id')} = ?", [owner_id]) if owner_id is not None else ("", [])
+def _where(table: Table, owner_id: int | None) -> tuple[str, list[Any]]:
+    return (f" AND {q(table.owner_key)} = ?", [owner_id]) if owner_id is not None else ("", [])
 
 
 def _decode(table: Table, row: sqlite3.Row) -> dict[str, Any]:
     out: dict[str, Any] = {"id": row["id"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
     if table.owned:
-        out["owner_id"] = row["owner_id"]
+        out[table.owner_key] = row[table.owner_key]
     for column in table.columns:
         out[column.name] = from_db(column.kind, row[column.name])
     return out
@@ -40,7 +40,7 @@ def _with_links(conn: sqlite3.Connection, table: Table, rows: list[dict[str, Any
 
 def get_row(conn: sqlite3.Connection, table: Table, row_id: int, owner_id: int | None = None) -> dict[str, Any] | None:
     """The row (with its link ids), or None when it does not exist or belongs to another user."""
-    extra, params = _where(owner_id)
+    extra, params = _where(table, owner_id)
     found = conn.execute(sql("SELECT * FROM {} WHERE {} = ?", table.name, "id") + extra, [row_id, *params]).fetchone()
     return _with_links(conn, table, [_decode(table, found)])[0] if found is not None else None
 
@@ -63,7 +63,7 @@ def get_or_404(conn: sqlite3.Connection, table: Table, row_id: int, owner_id: in
 def list_page(
     conn: sqlite3.Connection, table: Table, skip: int, limit: int, owner_id: int | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    extra, params = _where(owner_id)
+    extra, params = _where(table, owner_id)
     (count,) = conn.execute(sql("SELECT COUNT(*) FROM {} WHERE 1 = 1", table.name) + extra, params).fetchone()
     found = conn.execute(
         sql("SELECT * FROM {} WHERE 1 = 1", table.name) + extra + sql(" ORDER BY {} LIMIT ? OFFSET ?", "id"),
@@ -77,7 +77,7 @@ def insert(conn: sqlite3.Connection, table: Table, values: dict[str, Any], owner
     now = to_db("datetime", utcnow())
     data: dict[str, Any] = {"created_at": now, "updated_at": now}
     if table.owned:
-        data["owner_id"] = owner_id
+        data[table.owner_key] = owner_id
     data |= {c.name: to_db(c.kind, values.get(c.name)) for c in table.columns}
     statement = sql("INSERT INTO {} ({}) VALUES ({marks})", table.name, tuple(data), marks=len(data))
     cursor = conn.execute(statement, list(data.values()))
@@ -123,7 +123,7 @@ def existing_ids(conn: sqlite3.Connection, table: Table, ids: Iterable[int], own
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return set()
-    extra, params = _where(owner_id)
+    extra, params = _where(table, owner_id)
     statement = sql("SELECT {} FROM {} WHERE {} IN ({marks})", "id", table.name, "id", marks=len(wanted)) + extra
     cursor = conn.execute(statement, [*wanted, *params])
     return {row_id for (row_id,) in cursor}

@@ -83,6 +83,7 @@ class Table:
     columns: tuple[Column, ...]
     links: tuple[Link, ...] = ()
     owned: bool = False
+    owner_key: str = "owner_id"  # the ownership column ("created_by_id" where a reference is owner_id)
 
     def __post_init__(self) -> None:
         for name in (self.name, *(c.name for c in self.columns)):
@@ -96,8 +97,8 @@ class Table:
         columns = [f"{q('id')} INTEGER PRIMARY KEY", f"{q('created_at')} TEXT NOT NULL", f"{q('updated_at')} TEXT NOT NULL"]
         indexed = [c.name for c in self.columns if c.references is not None]
         if self.owned:
-            columns.append(Column("owner_id", "ref", references="users").ddl())
-            indexed.append("owner_id")
+            columns.append(Column(self.owner_key, "ref", references="users").ddl())
+            indexed.append(self.owner_key)
         columns += [c.ddl() for c in self.columns]
         statements = [f"CREATE TABLE IF NOT EXISTS {q(self.name)} ({', '.join(columns)})"]
         statements += [
