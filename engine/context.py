@@ -55,6 +55,41 @@ class FieldView:
     enum_members: tuple[tuple[str, str], ...]  # (identifier, value)
     sample: Any  # a valid JSON value
     invalid: Any  # an invalid JSON value, or None when every JSON value is valid
+    min: float | None = None  # bounds the spec states (numbers)
+    max: float | None = None
+    max_length: int | None = None  # str/text: the spec's, else 255 for str, TEXT_MAX_LENGTH for text
+    pattern: str | None = None
+
+    @property
+    def bounds(self) -> dict[str, Any]:
+        """pydantic Field keyword arguments for the spec's bounds: {"ge": 1}, {"max_length": 80}."""
+        out: dict[str, Any] = {}
+        cast = int if self.type == "int" else float
+        if self.min is not None:
+            out["ge"] = cast(self.min)
+        if self.max is not None:
+            out["le"] = cast(self.max)
+        if self.type in ("str", "text") and self.max_length is not None:
+            out["max_length"] = self.max_length
+        if self.pattern is not None:
+            out["pattern"] = self.pattern
+        return out
+
+    @property
+    def checks(self) -> list[tuple[str, str]]:
+        """Database CHECK constraints as (name suffix, SQL): enum values and numeric bounds.
+        The column is always double-quoted (valid on SQLite and PostgreSQL)."""
+        col = '"' + self.name + '"'
+        out: list[tuple[str, str]] = []
+        if self.type == "enum" and self.values:
+            listed = ", ".join("'" + v.replace("'", "''") + "'" for v in self.values)
+            out.append((f"{self.name}_enum", f"{col} IN ({listed})"))
+        cast = int if self.type == "int" else float
+        if self.min is not None:
+            out.append((f"{self.name}_min", f"{col} >= {cast(self.min)!r}"))
+        if self.max is not None:
+            out.append((f"{self.name}_max", f"{col} <= {cast(self.max)!r}"))
+        return out
 
     @property
     def quoted(self) -> bool:
@@ -85,6 +120,7 @@ class RefView:
     target: str  # the target's class name, "Author" (a key of the context's ``entity``)
     required: bool
     one_to_one: bool
+    cascade: bool = False  # deleting the target deletes these rows (else 409 while they exist)
 
 
 @dataclass(frozen=True)
@@ -118,6 +154,8 @@ class EntityView:
     refs: list[RefView] = field(default_factory=list)
     links: list[LinkView] = field(default_factory=list)
     referenced_by: list[str] = field(default_factory=list)  # entity names that point here
+    # (source class name, the source's RefView) for each many_to_one/one_to_one pointing here
+    incoming: list[tuple[str, RefView]] = field(default_factory=list)
 
     @property
     def enum_fields(self) -> list[FieldView]:
@@ -160,7 +198,14 @@ def _field_view(
     if f.type == "enum":
         sample = values[0]
     if f.type == "str":
-        sample = f"sample {f.name.replace('_', ' ')}"
+        sample = f"sample {f.name.replace('_', ' ')}"[: f.max_length or 255]
+    if f.type in ("int", "float", "decimal") and (f.min is not None or f.max is not None):
+        number = float(sample)
+        if f.min is not None and number < f.min:
+            number = f.min
+        if f.max is not None and number > f.max:
+            number = f.max
+        sample = int(number) if f.type == "int" else (f"{number:.2f}" if f.type == "decimal" else number)
     return FieldView(
         name=f.name,
         attr=names.attribute_name(f.name, unsafe),
@@ -173,6 +218,10 @@ def _field_view(
         enum_members=tuple((names.enum_member(v), v) for v in values),
         sample=sample,
         invalid=invalid,
+        min=f.min,
+        max=f.max,
+        max_length=f.max_length,
+        pattern=f.pattern,
     )
 
 
@@ -208,7 +257,7 @@ def _entity_view(e: EntitySpec, cls: str, unsafe: frozenset[str], unsafe_attribu
 def class_names(spec: ProjectSpec, unsafe: frozenset[str] = frozenset()) -> dict[str, str]:
     """Spec entity name -> Python class name, never meeting an import, a builtin, another
     entity's schema classes (``QueryCreate``) or enum classes (``BookStatus``)."""
-    derived = {e.name + suffix for e in spec.entities for suffix in ("Create", "Update", "Public")}
+    derived = {e.name + suffix for e in spec.entities for suffix in ("Create", "Update", "Public", "Filter")}
     derived |= {e.name + names.pascal(f.name) for e in spec.entities for f in e.fields if f.type == "enum"}
     return {e.name: names.class_name(e.name, unsafe | derived) for e in spec.entities}
 
@@ -263,7 +312,7 @@ def build_context(
         spec = spec.model_copy(update={"entities": [e for e in spec.entities if e is not login]})
     cls = class_names(spec, unsafe)
     # enum classes ("BookStatus") never meet a schema class ("BookUpdate" for a field "update")
-    taken = unsafe | set(cls.values()) | {e.name + x for e in spec.entities for x in ("Create", "Update", "Public")}
+    taken = unsafe | set(cls.values()) | {e.name + x for e in spec.entities for x in ("Create", "Update", "Public", "Filter")}
     views = {e.name: _entity_view(e, cls[e.name], frozenset(taken), unsafe_attributes) for e in spec.entities}
     user = None
     if spec.auth:  # the login user: a view other entities' references can point at
@@ -275,10 +324,11 @@ def build_context(
         if r.kind == "many_to_many":
             src.links.append(_link_view(r, cls, unsafe_attributes))
         else:
-            src.refs.append(
-                RefView(key=r.key, role=r.role, target=cls[r.target], required=r.required,
-                        one_to_one=r.kind == "one_to_one")
-            )  # fmt: skip
+            ref = RefView(key=r.key, role=r.role, target=cls[r.target], required=r.required,
+                          one_to_one=r.kind == "one_to_one", cascade=r.cascade)  # fmt: skip
+            src.refs.append(ref)
+            if (incoming := views.get(r.target) or user) is not None:
+                incoming.incoming.append((cls[r.source], ref))
         target = views.get(r.target) or user
         if target is not None and cls[r.source] not in target.referenced_by:
             target.referenced_by.append(cls[r.source])

@@ -83,6 +83,43 @@ class FieldSpec(BaseModel):
     unique: bool = Field(False, description="whether two rows may not share a value")
     values: list[str] | None = Field(None, description="the allowed values of an enum field")
     description: str = Field("", max_length=500, description="what the field holds")
+    min: float | None = Field(None, description="smallest allowed value of an int, float or decimal field")
+    max: float | None = Field(None, description="largest allowed value of an int, float or decimal field")
+    max_length: int | None = Field(None, ge=1, description="most characters a str or text field may hold")
+    pattern: str | None = Field(None, max_length=200, description="a regular expression a str field must match")
+
+
+NUMERIC_TYPES = frozenset({"int", "float", "decimal"})
+STR_MAX = 255  # a str column is VARCHAR(255)
+TEXT_MAX = 1_000_000
+
+
+def _bound_problems(where: str, f: FieldSpec) -> list[str]:
+    """min/max on numbers, max_length/pattern on strings, each consistent."""
+    p: list[str] = []
+    if (f.min is not None or f.max is not None) and f.type not in NUMERIC_TYPES:
+        p.append(f"{where}: min/max only apply to int, float and decimal fields (type is {f.type!r}); remove them")
+    if f.min is not None and f.max is not None and f.min > f.max:
+        p.append(f"{where}: min {f.min:g} is larger than max {f.max:g}; swap them")
+    if f.type == "int":
+        for key, bound in (("min", f.min), ("max", f.max)):
+            if bound is not None and (bound != int(bound) or abs(bound) > 2**31 - 1):
+                p.append(f"{where}: {key} {bound:g} is not a 32-bit integer; use a whole number within ±2147483647")
+    if f.max_length is not None:
+        if f.type not in ("str", "text"):
+            p.append(f"{where}: max_length only applies to str and text fields (type is {f.type!r}); remove it")
+        elif f.max_length > (STR_MAX if f.type == "str" else TEXT_MAX):
+            limit = STR_MAX if f.type == "str" else TEXT_MAX
+            p.append(f"{where}: max_length {f.max_length} is above the {f.type} limit {limit}; "
+                     f"{'make it a text field' if f.type == 'str' else 'lower it'}")  # fmt: skip
+    if f.pattern is not None:
+        if f.type not in ("str", "text"):
+            p.append(f"{where}: pattern only applies to str and text fields (type is {f.type!r}); remove it")
+        try:
+            re.compile(f.pattern)
+        except re.error as exc:
+            p.append(f"{where}: pattern {f.pattern!r} is not a regular expression ({exc}); fix or remove it")
+    return p
 
 
 class EntitySpec(BaseModel):
@@ -113,6 +150,11 @@ class RelationshipSpec(BaseModel):
     target: str = Field(description="entity that is referenced")
     kind: RelationshipKind = Field(description="many_to_one, one_to_one or many_to_many")
     required: bool = Field(False, description="whether a source row must reference a target")
+    cascade: bool = Field(
+        False,
+        description="deleting a target row deletes the source rows pointing at it; otherwise (the "
+        "default) the delete is refused with 409 while required rows still point at it",
+    )
     name: str | None = Field(
         None,
         description="optional snake_case role name for the reference; default the target's "
@@ -222,6 +264,7 @@ def spec_problems(spec: ProjectSpec) -> list[str]:
                 p += _enum_problems(fwhere, f.values)
             elif f.values is not None:
                 p.append(f"{fwhere}: values are only allowed on enum fields (type is {f.type!r})")
+            p += _bound_problems(fwhere, f)
             if f.unique and f.type in ("json", "text", "bool"):
                 p.append(f"{fwhere}: a {f.type} field cannot be unique")
     p += _relationship_problems(spec, seen_entities)

@@ -83,6 +83,7 @@ class VerifySettings(BaseModel):
         description="python arguments that serve the app",
     )
     health_path: str = "/health"
+    python: str = Field("3.11", description="the Python version the gate verifies on; the Dockerfile's runtime image uses it")
     boot_note: str = Field("", description="what the boot check does and does not prove")
     real_server_note: str = Field("", description="checks that ran against a stand-in instead of a real server, if any")
 
@@ -332,6 +333,7 @@ def render(
     ctx = build_context(spec, **code_names())
     ctx["template"] = template.manifest
     ctx["codebegen_version"] = codebegen_version()
+    ctx["python_version"] = template.manifest.verify.python
     out_dir = out_dir.resolve()
     written: list[Path] = []
     for src in sorted(template.files_dir.rglob("*")):

@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from engine import names
+from engine.parsing.bounds import stated_bounds
 from engine.parsing.links import Link, read_links
 from engine.spec import FIELD_TYPES, IMPLICIT_FIELDS
 
@@ -188,11 +189,16 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
                     field["values"] = values
             if isinstance(f.get("description"), str):
                 field["description"] = f["description"][:500]
+            for bound in ("min", "max", "max_length", "pattern"):  # kept when well-typed; parse_spec judges them
+                if isinstance(f.get(bound), int | float | str) and not isinstance(f.get(bound), bool):
+                    field[bound] = f[bound]
             if fname in entity["fields"]:
                 warnings.append(f"entity {name!r}: merged duplicate field {fname!r}")
             entity["fields"][fname] = field
 
     _drop_echoes(entities, warnings)
+    for e in entities.values():  # "capacity is at least 1", "price cannot be negative" (engine.parsing.bounds)
+        warnings += [f"entity {e['name']!r}, {line}" for line in stated_bounds(prompt or "", list(e["fields"].values()))]
     known = {names.snake(n): n for n in entities}
     # "<entity>_id" fields are references in disguise
     for name, entity in entities.items():
