@@ -90,5 +90,7 @@ def generate_project(
             report.write(ws.path)
             if not report.passed:
                 raise failed_verification(report, ws)
-        write_env_file(ws.path)
-        return GenerateResult(out_dir=ws.place(), files=files, report=report, render_seconds=render_seconds)
+        placed = ws.place()
+        # After the move, so a regenerated project keeps the user's own .env (their secret).
+        write_env_file(placed)
+        return GenerateResult(out_dir=placed, files=files, report=report, render_seconds=render_seconds)
