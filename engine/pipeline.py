@@ -25,7 +25,7 @@ from engine import templates
 from engine.errors import EngineError, ModelError
 from engine.events import Done, Event, Failure, SpecArtifact, Stage, StageFinished, StageStarted
 from engine.gate.verify import verify
-from engine.generate import failed_verification
+from engine.generate import failed_verification, write_env_file
 from engine.parsing import coverage as prompt_coverage
 from engine.spec import ProjectSpec
 from engine.stages.codegen import codegen_stage
@@ -114,6 +114,7 @@ def run(
                 docs_stage(spec, ws.path, tmpl, report, backends["docs"], cache_dir=cache / "runtimes"), timings
             )
             placed = ws.place()
+            write_env_file(placed)  # a random SECRET_KEY; a user's own .env is kept
         timings["total"] = time.perf_counter() - begun
         summary = (
             f"verified project {spec.name!r} in {placed} ({len(code.files)} files, review score {review.score}/100, "

@@ -78,6 +78,8 @@ def test_prompt_to_verified_project(tmp_path: Path, runtime_cache: Path) -> None
     files = {e.path for e in events if isinstance(e, ev.FileArtifact)}
     assert "app/main.py" in files and "app/rules/order_rules.py" in files
     assert done.report.passed and done.timings["verify"] > 0
+    secret = next(x for x in (out / ".env").read_text().splitlines() if x.startswith("SECRET_KEY="))
+    assert len(secret) > len("SECRET_KEY=") + 40 and ".env" not in files  # written for the user, not codebegen's
 
 
 @pytest.mark.slow
