@@ -351,6 +351,8 @@ def _head(np: str) -> tuple[str, str] | None:
         words = words[stops[-1] + 1 :]
     if not words or words[-1] in _NOT_THINGS:
         return None
+    if len(words) >= 3 and _is_plural(words[-3]) and words[-3].endswith("s") and not _is_plural(words[-2]):
+        words = words[-1:]  # "agents answer tickets": a plural subject, its verb, the thing
     words = words[-2:]
     parts = [w for w in re.split(r"-", " ".join(words)) if w]
     if len(parts) > 1 and len(parts[-1]) == 3 and parts[-1].endswith("s"):  # "check-ins"
@@ -630,7 +632,8 @@ def read_prompt(prompt: str) -> Reading:
             (
                 m
                 for n in names_
-                if n != f.name and (m := re.search(mention[n].pattern + r"(?=\s+(?:w/|with)\s)", f.items))
+                if n != f.name
+                and (m := re.search(mention[n].pattern + r"(?=\s+(?:w/|with|(?:that|which)\s+(?:have|has))\s)", f.items))
             ),
             None,
         )
