@@ -61,7 +61,9 @@ def main() -> None:
     ap.add_argument("--out")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--replay", help="a JSONL of earlier specs to replay as the parser's replies (no model)")
-    ap.add_argument("--check", help="a JSONL of specs to check as written (no parse stage): the coverage agreement only")
+    ap.add_argument(
+        "--check", help="a JSONL of specs to check as written (no parse stage): the coverage agreement only"
+    )
     ap.add_argument("--misses", action="store_true", help="print the unflagged gaps and the false alarms")
     ap.add_argument("--ablate", type=int, help="check gold specs with a fifth of their items taken out (this seed)")
     args = ap.parse_args()

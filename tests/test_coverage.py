@@ -329,10 +329,14 @@ RULES = [
         "'a review is for one product by one customer': both ends are the review's",
         "Reviews have a rating and a comment. A review is for one product by one customer. Products have a name. "
         "Customers have an email.",
-        _spec({"Review": ["rating", "comment"], "Product": ["name"], "Customer": ["email"]},
-              [("Review", "Product", "many_to_one"), ("Review", "Customer", "many_to_one")]),
-        _spec({"Review": ["rating", "comment"], "Product": ["name"], "Customer": ["email"]},
-              [("Review", "Product", "many_to_one")]),
+        _spec(
+            {"Review": ["rating", "comment"], "Product": ["name"], "Customer": ["email"]},
+            [("Review", "Product", "many_to_one"), ("Review", "Customer", "many_to_one")],
+        ),
+        _spec(
+            {"Review": ["rating", "comment"], "Product": ["name"], "Customer": ["email"]},
+            [("Review", "Product", "many_to_one")],
+        ),
         "not in the spec: link Review -> Customer",
     ),
     (
@@ -379,8 +383,11 @@ NOT_THINGS = [
         "Fish have a name and a species (salmon, trout or carp).",
         _spec({"Fish": ["name", "species"]}),
         "entity Species",
-        ("Species (latin name, family) and sightings (date, count).", _spec({"Sighting": ["date", "count"]}),
-         "not in the spec: entity Species"),
+        (
+            "Species (latin name, family) and sightings (date, count).",
+            _spec({"Sighting": ["date", "count"]}),
+            "not in the spec: entity Species",
+        ),
     ),
     (
         "', and players can ...' starts a new clause, not an attribute",
@@ -394,22 +401,32 @@ NOT_THINGS = [
         "Customers rent cars: a rental has a start date and an end date. Customers have a name. Cars have a plate.",
         _spec({"Rental": ["start_date", "end_date"], "Customer": ["name"], "Car": ["plate"]}),
         "link ",
-        ("Customers rent one car each. Customers have a name. Cars have a plate.",
-         _spec({"Customer": ["name"], "Car": ["plate"]}), "not in the spec: link Customer -> Car"),
+        (
+            "Customers rent one car each. Customers have a name. Cars have a plate.",
+            _spec({"Customer": ["name"], "Car": ["plate"]}),
+            "not in the spec: link Customer -> Car",
+        ),
     ),
     (
         "'a loan is of one book to one member' links the loan, not the book to the member",
         "Books have a title. Members have a name. Loans have a due date. A loan is of one book to one member.",
-        _spec({"Book": ["title"], "Member": ["name"], "Loan": ["due_date"]},
-              [("Loan", "Book", "many_to_one"), ("Loan", "Member", "many_to_one")]),
+        _spec(
+            {"Book": ["title"], "Member": ["name"], "Loan": ["due_date"]},
+            [("Loan", "Book", "many_to_one"), ("Loan", "Member", "many_to_one")],
+        ),
         "link Book -> Member",
-        ("Books have a title. Members have a name. Each book belongs to one member.",
-         _spec({"Book": ["title"], "Member": ["name"]}), "not in the spec: link Book -> Member"),
+        (
+            "Books have a title. Members have a name. Each book belongs to one member.",
+            _spec({"Book": ["title"], "Member": ["name"]}),
+            "not in the spec: link Book -> Member",
+        ),
     ),
 ]
 
 
-@pytest.mark.parametrize(("rule", "prompt", "expected", "never", "contrast"), NOT_THINGS, ids=[r[0][:40] for r in NOT_THINGS])
+@pytest.mark.parametrize(
+    ("rule", "prompt", "expected", "never", "contrast"), NOT_THINGS, ids=[r[0][:40] for r in NOT_THINGS]
+)
 def test_words_that_describe_nothing_raise_no_false_alarm(rule, prompt, expected, never, contrast) -> None:
     assert not any(never in line for line in _missing(prompt, expected)), (rule, _missing(prompt, expected))
     assert _missing(prompt, expected) == [], rule

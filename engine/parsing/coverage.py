@@ -587,15 +587,20 @@ def _case_agreement(row: dict[str, Any], spec: dict[str, Any]) -> tuple[list[tup
                 continue  # every table has them; the scorer ignores them too
             if not any(scorer_same_field(str(f.get("name", "")), fname) for f in entity.get("fields") or []):
                 ok = any(
-                    i.kind == "attribute" and same(i.entity, gname) and scorer_same_field(i.name, fname)
-                    for i in miss
+                    i.kind == "attribute" and same(i.entity, gname) and scorer_same_field(i.name, fname) for i in miss
                 )
                 gaps.append((f"{gname}.{fname}", ok))
     for s, t, k in row.get("relationships", []):
         if not _has_link(spec, s, t, k):
             ok = any(
                 i.kind == "link"
-                and (same(i.entity, s) and same(i.name, t) or k == "many_to_many" and same(i.entity, t) and same(i.name, s))
+                and (
+                    same(i.entity, s)
+                    and same(i.name, t)
+                    or k == "many_to_many"
+                    and same(i.entity, t)
+                    and same(i.name, s)
+                )
                 for i in miss
             )
             gaps.append((f"link {s} -> {t} ({k})", ok))

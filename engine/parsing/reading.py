@@ -317,7 +317,9 @@ def _moment(chunk: str) -> Attribute | None:
     """An attribute said as a moment: "the date it was written" -> ``written_on`` (a date), "when it
     happened" / "the time it was sent" -> ``happened_at`` / ``sent_at`` (a datetime)."""
     text = _DETS.sub("", chunk.strip(" .:-*•").lower())
-    m = re.fullmatch(r"(date|day|time|moment)\s+(?:when\s+|that\s+|on which\s+|at which\s+)?" + _PRONOUN_WAS + r"([a-z]+)", text)
+    m = re.fullmatch(
+        r"(date|day|time|moment)\s+(?:when\s+|that\s+|on which\s+|at which\s+)?" + _PRONOUN_WAS + r"([a-z]+)", text
+    )
     m = m or re.fullmatch(r"(when)\s+" + _PRONOUN_WAS + r"([a-z]+)", text)
     if not m or m.group(2) in _STOP or len(m.group(2)) < 3:
         return None
@@ -487,7 +489,9 @@ def _described(sentence: str, offset: int) -> list[_Found]:
             last = words.split()[-1]
             tail_word = last.split("-")[-1]
             plural = _is_plural(tail_word) or ("-" in last and len(tail_word) == 3 and tail_word.endswith("s"))
-            if tail_word in INVARIANT_PLURALS and re.search(r"(?:^|\s)(?:an?|one)\s+" + re.escape(words) + r"$", " " + np):
+            if tail_word in INVARIANT_PLURALS and re.search(
+                r"(?:^|\s)(?:an?|one)\s+" + re.escape(words) + r"$", " " + np
+            ):
                 plural = False  # "a species (dog, cat)" is one species
             det = re.search(r"(?:^|\s)(?:each|every|an?|the)\s+(?:[a-z-]+\s+)?" + re.escape(words) + r"$", " " + np)
             if kind == "change":
@@ -633,7 +637,9 @@ def read_prompt(prompt: str) -> Reading:
                 m
                 for n in names_
                 if n != f.name
-                and (m := re.search(mention[n].pattern + r"(?=\s+(?:w/|with|(?:that|which)\s+(?:have|has))\s)", f.items))
+                and (
+                    m := re.search(mention[n].pattern + r"(?=\s+(?:w/|with|(?:that|which)\s+(?:have|has))\s)", f.items)
+                )
             ),
             None,
         )
@@ -790,9 +796,9 @@ def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | No
                     pb + r"\s+(?:can\s+|may\s+|will\s+|could\s+)?(?:be|is|are|get|gets)\s+" + _past_of(a) + r"\b", low
                 ):
                     found.append(Link(a, b, "many_to_one", sentence))  # "photos can be liked": a Like of a photo
-                elif (w := re.search(pa + r"\s+(?:w/|with)\s+(?:many\s+|several\s+|their\s+|its\s+)?(" + pb + r")", low)) and (
-                    _is_plural(w.group(1).split()[-1])
-                ):
+                elif (
+                    w := re.search(pa + r"\s+(?:w/|with)\s+(?:many\s+|several\s+|their\s+|its\s+)?(" + pb + r")", low)
+                ) and (_is_plural(w.group(1).split()[-1])):
                     found.append(Link(b, a, "many_to_one", sentence))  # "tickets with messages"
                 elif re.search(
                     pa + r"\s+(?:who\s+|that\s+|which\s+)?(?:can\s+|may\s+)?" + _M2M_VERBS
