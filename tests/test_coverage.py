@@ -356,6 +356,12 @@ RULES = [
 ]
 
 
+def test_a_clause_of_the_present_tense_is_no_moment() -> None:
+    recipe = _thing(read_prompt("Recipes have a title and the time it takes."), "Recipe")
+    assert "takes_at" not in recipe and "title" in recipe
+    assert "written_on" in _thing(read_prompt("Entries have a body and the date it was written."), "Entry")
+
+
 @pytest.mark.parametrize(("rule", "prompt", "full", "lacking", "flagged"), RULES, ids=[r[0][:40] for r in RULES])
 def test_each_english_rule_flags_its_gap_and_not_a_covered_spec(rule, prompt, full, lacking, flagged) -> None:
     assert _missing(prompt, full) == [], rule

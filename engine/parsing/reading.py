@@ -321,8 +321,8 @@ def _moment(chunk: str) -> Attribute | None:
         r"(date|day|time|moment)\s+(?:when\s+|that\s+|on which\s+|at which\s+)?" + _PRONOUN_WAS + r"([a-z]+)", text
     )
     m = m or re.fullmatch(r"(when)\s+" + _PRONOUN_WAS + r"([a-z]+)", text)
-    if not m or m.group(2) in _STOP or len(m.group(2)) < 3:
-        return None
+    if not m or m.group(2) in _STOP or len(m.group(2)) < 3 or re.search(r"(?<!s)s$|ing$", m.group(2)):
+        return None  # "the time it takes" is a duration, not a moment
     day = m.group(1) in ("date", "day")
     return Attribute(f"{m.group(2)}_{'on' if day else 'at'}", "date" if day else "datetime", chunk.strip())
 
