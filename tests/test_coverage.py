@@ -347,6 +347,20 @@ RULES = [
         "not in the spec: link Rating -> Song",
     ),
     (
+        "', it is made by ...' is said of the thing that opens the clause",
+        "Vans have a plate. Drivers have a name. A trip has a start time and a distance, it is made by one driver "
+        "in one van.",
+        _spec(
+            {"Van": ["plate"], "Driver": ["name"], "Trip": ["start_time", "distance"]},
+            [("Trip", "Driver", "many_to_one"), ("Trip", "Van", "many_to_one")],
+        ),
+        _spec(
+            {"Van": ["plate"], "Driver": ["name"], "Trip": ["start_time", "distance"]},
+            [("Trip", "Driver", "many_to_one")],
+        ),
+        "not in the spec: link Trip -> Van",
+    ),
+    (
         "a misspelt 'have' still describes",
         "plants hav a name and a watering interval in days",
         _spec({"Plant": ["name", "watering_interval_days"]}),

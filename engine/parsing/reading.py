@@ -772,6 +772,7 @@ def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | No
     pats = {n: _mention(n) for n in kept}
     alias_of = alias_of or {}
     clauses = [c.strip() for sentence in _sentences(text) for c in re.split(r";", sentence) if c.strip()]
+    clauses = [part for clause in clauses for part in _pronoun_clause(clause, pats)]
     for sentence in clauses:
         low = sentence.lower()
         found: list[Link] = []
@@ -822,6 +823,7 @@ def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | No
                     found.append(Link(a, b, "many_to_one", sentence))  # "gardeners rent one plot each"
                 elif passive and re.search(r"(?:^|\s)" + _PREP_ONE + pb, passive.group(1)):
                     found.append(Link(a, b, "many_to_one", sentence))  # "a gig is played by a band at a venue"
+                    chain.add(b)
                 elif subject and re.search(
                     r"\b(?:is|are)\s+made\s+up\s+of\s+(?:many\s+|several\s+)?" + pb, low[subject.end() :]
                 ):
@@ -839,6 +841,21 @@ def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | No
             if pair not in out or (lk.kind == "many_to_many" and out[pair].kind != "many_to_many"):
                 out[pair] = lk
     return list(out.values())
+
+
+def _pronoun_clause(clause: str, pats: dict[str, str]) -> list[str]:
+    """ "a booking has a start time, it is made by one member for one room": the clause up to the
+    "it", and the "it" clause with its subject said ("booking is made by one member for one room"),
+    the thing that opens the clause (after a colon, if any) being what "it" / "they" stand for."""
+    m = re.search(r",\s*(?:and\s+)?(?:it|they)\s+((?:is|are)\s+.*)$", clause, re.IGNORECASE)
+    if not m:
+        return [clause]
+    opening = clause[: m.start()].lower().split(":")[-1].strip()
+    for pat in pats.values():
+        said = re.match(r"(?:(?:a|an|the|each|every)\s+)?(" + pat + r")", opening)
+        if said:
+            return [clause[: m.start()], f"{said.group(1)} {m.group(1)}"]
+    return [clause]
 
 
 def _verb_stems(name: str) -> set[str]:
