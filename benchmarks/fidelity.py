@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.fidelity --set bench/people_specs.jsonl [--out specs.jsonl] [--json]
     .venv/bin/python -m benchmarks.fidelity --set bench/people_specs.jsonl --replay benchmarks/parse_outputs/people_before.jsonl
+    .venv/bin/python -m benchmarks.fidelity --set bench/people_specs.jsonl --check benchmarks/parse_outputs/people_before.jsonl [--misses]
 
 ``--replay SPECS.jsonl`` runs no model: each case's parser reply is the spec an earlier run wrote
 (``--out``), so the stage's deterministic part (clean-up, the reading of the prompt, the
@@ -12,7 +13,16 @@ Runs the parse stage (``default`` profile unless ``--profile``) over every gold 
 each case's spec, and reports the metrics of ``engine.evaluation``, the median / max parse time,
 and how well the prompt-coverage check (``engine.parsing.coverage``) agrees with the gold: of
 the gold entities, fields and relationships the spec lacks, the share the check flags, and the
-check's flags on things the spec does have per gold (false alarms). ``--out`` writes the specs
+check's flags on things the spec does have per gold (false alarms).
+
+``--check SPECS.jsonl`` runs no stage at all: it checks the coverage of those specs as they were
+written (the old stage's specs: what the check says about a spec that really lacks things) and
+reports only the agreement; ``--misses`` also prints each gap the check does not flag and each
+false alarm. ``--ablate SEED`` also needs no model: each case's spec is its gold spec with entities, fields
+and links taken out at random (seeded; a fifth of each), so the check meets specs that lack
+known things on any gold set, the generated held-out ones included (``python -m
+engine.training.scoring --role parser --write-heldout FILE --n 30`` writes set A, seed 90210).
+``--out`` writes the specs
 (one ``{"id", "spec"|"error", "seconds"}`` line each), the form ``bench/score_specs.py`` reads.
 """
 
@@ -20,10 +30,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 
 from engine.evaluation import load_gold, metrics, run_parse
 from engine.pipeline import load_backends
+
+
+def ablated(row: dict, rng: random.Random, share: float = 0.2) -> dict:
+    """The gold spec of ``row`` as a spec dict, with each entity, field and link gone at ``share``."""
+    entities = []
+    for name, fields in row["entities"].items():
+        if rng.random() < share:
+            continue
+        kept = [{"name": f, "type": t} for f, t in fields.items() if rng.random() >= share]
+        entities.append({"name": name, "owned": False, "fields": kept})
+    names_ = {e["name"] for e in entities}
+    rels = [
+        {"source": s, "target": t, "kind": k}
+        for s, t, k in row.get("relationships", [])
+        if s in names_ and t in names_ and rng.random() >= share
+    ]
+    return {"name": "x", "auth": bool(row.get("auth")), "entities": entities, "relationships": rels}
 
 
 def main() -> None:
@@ -33,8 +61,30 @@ def main() -> None:
     ap.add_argument("--out")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--replay", help="a JSONL of earlier specs to replay as the parser's replies (no model)")
+    ap.add_argument(
+        "--check", help="a JSONL of specs to check as written (no parse stage): the coverage agreement only"
+    )
+    ap.add_argument("--misses", action="store_true", help="print the unflagged gaps and the false alarms")
+    ap.add_argument("--ablate", type=int, help="check gold specs with a fifth of their items taken out (this seed)")
     args = ap.parse_args()
     gold = load_gold(args.set)
+    if args.check or args.ablate is not None:
+        from engine.parsing.coverage import agreement
+
+        specs = {}
+        if args.ablate is not None:
+            rng = random.Random(args.ablate)
+            specs = {g["id"]: ablated(g, rng) for g in gold}
+        for line in open(args.check, encoding="utf-8") if args.check else ():
+            if line.strip():
+                row = json.loads(line)
+                specs[row["id"]] = row.get("spec")
+        details: list[str] = []
+        scores = agreement(gold, specs, details)
+        if args.misses:
+            print("\n".join(details))
+        print(json.dumps(scores) if args.json else "\n".join(f"{k:24s} {v}" for k, v in scores.items()))
+        return
     if args.replay:
         from engine.models.fake import FakeBackend
 
@@ -58,7 +108,10 @@ def main() -> None:
     try:
         from engine.parsing.coverage import agreement
 
-        scores.update(agreement(gold, {r.id: r.spec for r in results}))
+        details = []
+        scores.update(agreement(gold, {r.id: r.spec for r in results}, details))
+        if args.misses:
+            print("\n".join(details))
     except ImportError:
         pass
     if args.out:

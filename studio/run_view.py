@@ -14,6 +14,7 @@ from typing import Any
 
 from engine import events as ev
 from engine.events import STAGES
+from engine.gate.trust_report import verdict as trust_verdict
 from studio.history import RunRow
 
 PARTS = ("progress", "spec", "files", "review", "docs", "output")
@@ -133,7 +134,8 @@ class RunView:
         clock = f"{seconds:.1f} s" if seconds is not None else ""
         head = " → ".join(marks) + (f" · **{clock}**" if clock else "")
         if self.ended:
-            verdict = {"passed": "**✓ Verified**", "failed": "**✗ Failed**", "cancelled": "**Cancelled**",
+            gaps = sum(not i.get("covered") for i in (self.coverage or {}).get("items", []))
+            verdict = {"passed": f"**{trust_verdict(True, gaps)}**", "failed": "**✗ Failed**", "cancelled": "**Cancelled**",
                        "interrupted": "**Interrupted**"}.get(self.status, self.status)  # fmt: skip
             line = f"{verdict}: {self.summary}" if self.summary else verdict
         else:

@@ -273,3 +273,240 @@ def test_no_training_code_reads_the_evaluation_sets() -> None:
         text = path.read_text(encoding="utf-8")
         assert "people_specs" not in text, path  # never named at all
         assert not re.search(r"[\"'][^\"'\s]*dev_specs\.jsonl[\"']", text), path  # named in prose only
+
+
+# --- the reading's English rules, each shown both ways: the gap flagged, the covered spec not -----
+
+
+def _spec(entities: dict[str, list[str]], links: list[tuple[str, str, str]] = (), auth: bool = False) -> dict:
+    return {"name": "x", "auth": auth,
+            "entities": [{"name": n, "fields": [{"name": f, "type": "str"} for f in fs]} for n, fs in entities.items()],
+            "relationships": [{"source": s, "target": t, "kind": k} for s, t, k in links]}  # fmt: skip
+
+
+def _missing(prompt: str, spec: dict) -> list[str]:
+    return [i.line() for i in coverage.check(prompt, spec).missing]
+
+
+RULES = [
+    # (rule, prompt, a spec carrying all of it, a spec lacking the rule's item, the line that must be flagged)
+    (
+        "a relative clause describes the noun before it: 'tickets with replies that have ...'",
+        "A helpdesk: agents answer tickets with replies that have a body and a sent time. Tickets have a subject.",
+        _spec({"Ticket": ["subject"], "Reply": ["body", "sent_time"]}, [("Reply", "Ticket", "many_to_one")]),
+        _spec({"Ticket": ["subject"]}),
+        'not in the spec: entity Reply ("replies")',
+    ),
+    (
+        "'Xs, each with ...' describes the Xs",
+        "Recipes have a title and are made up of steps, each with a position and an instruction.",
+        _spec({"Recipe": ["title"], "Step": ["position", "instruction"]}, [("Step", "Recipe", "many_to_one")]),
+        _spec({"Recipe": ["title"], "Step": ["position", "instruction"]}),
+        "not in the spec: link Step -> Recipe",
+    ),
+    (
+        "a subject's second verb phrase: 'a ticket is issued at a gate, has an entry time and ...'",
+        "A parking app. A ticket is issued at the gate, has an entry time and a plate number, and is paid later.",
+        _spec({"Ticket": ["entry_time", "plate_number"]}),
+        _spec({"Ticket": ["entry_time"]}),
+        'not in the spec: Ticket.plate_number ("a plate number")',
+    ),
+    (
+        "a moment said as 'the date it was published'",
+        "Posts have a title and the date it was published.",
+        _spec({"Post": ["title", "published_on"]}),
+        _spec({"Post": ["title"]}),
+        'not in the spec: Post.published_on ("the date it was published")',
+    ),
+    (
+        "a moment said as 'when it happened'",
+        "Songs have a title. Each vote records when it happened and belongs to a song.",
+        _spec({"Song": ["title"], "Vote": ["happened_at"]}, [("Vote", "Song", "many_to_one")]),
+        _spec({"Song": ["title"], "Vote": []}, [("Vote", "Song", "many_to_one")]),
+        'not in the spec: Vote.happened_at ("when it happened")',
+    ),
+    (
+        "'a review is for one product by one customer': both ends are the review's",
+        "Reviews have a rating and a comment. A review is for one product by one customer. Products have a name. "
+        "Customers have an email.",
+        _spec(
+            {"Review": ["rating", "comment"], "Product": ["name"], "Customer": ["email"]},
+            [("Review", "Product", "many_to_one"), ("Review", "Customer", "many_to_one")],
+        ),
+        _spec(
+            {"Review": ["rating", "comment"], "Product": ["name"], "Customer": ["email"]},
+            [("Review", "Product", "many_to_one")],
+        ),
+        "not in the spec: link Review -> Customer",
+    ),
+    (
+        "'songs can be rated' beside a Rating: the rating is of a song",
+        "Songs have a title and a length. Songs can be rated by listeners and each rating records a score.",
+        _spec({"Song": ["title", "length"], "Rating": ["score"]}, [("Rating", "Song", "many_to_one")]),
+        _spec({"Song": ["title", "length"], "Rating": ["score"]}),
+        "not in the spec: link Rating -> Song",
+    ),
+    (
+        "', it is made by ...' is said of the thing that opens the clause",
+        "Vans have a plate. Drivers have a name. A trip has a start time and a distance, it is made by one driver "
+        "in one van.",
+        _spec(
+            {"Van": ["plate"], "Driver": ["name"], "Trip": ["start_time", "distance"]},
+            [("Trip", "Driver", "many_to_one"), ("Trip", "Van", "many_to_one")],
+        ),
+        _spec(
+            {"Van": ["plate"], "Driver": ["name"], "Trip": ["start_time", "distance"]},
+            [("Trip", "Driver", "many_to_one")],
+        ),
+        "not in the spec: link Trip -> Van",
+    ),
+    (
+        "a misspelt 'have' still describes",
+        "plants hav a name and a watering interval in days",
+        _spec({"Plant": ["name", "watering_interval_days"]}),
+        _spec({}),
+        'not in the spec: entity Plant ("plants")',
+    ),
+]
+
+
+def test_a_clause_of_the_present_tense_is_no_moment() -> None:
+    recipe = _thing(read_prompt("Recipes have a title and the time it takes."), "Recipe")
+    assert "takes_at" not in recipe and "title" in recipe
+    assert "written_on" in _thing(read_prompt("Entries have a body and the date it was written."), "Entry")
+
+
+@pytest.mark.parametrize(("rule", "prompt", "full", "lacking", "flagged"), RULES, ids=[r[0][:40] for r in RULES])
+def test_each_english_rule_flags_its_gap_and_not_a_covered_spec(rule, prompt, full, lacking, flagged) -> None:
+    assert _missing(prompt, full) == [], rule
+    assert any(line.startswith(flagged) for line in _missing(prompt, lacking)), (rule, _missing(prompt, lacking))
+
+
+NOT_THINGS = [
+    # (rule, prompt, the spec a person expects, a line the check must not raise, the same words where it is one)
+    (
+        "a possessive opening the prompt as its title is no thing",
+        "A bakery's orders: orders have a pickup date and a total.",
+        _spec({"Order": ["pickup_date", "total"]}),
+        "entity Bakery",
+        ("Each bakery's name and city are kept.", _spec({}), "not in the spec: entity Bakery"),
+    ),
+    (
+        "'needs to manage ...' is an infinitive, not a list of attributes",
+        "A school needs to track pupils and classes. Pupils have a name. Classes have a room.",
+        _spec({"Pupil": ["name"], "Class": ["room"]}),
+        "School",
+        ("Schools need a name and an address.", _spec({}), "not in the spec: entity School"),
+    ),
+    (
+        "'a species (salmon, trout)' is one field, not a thing",
+        "Fish have a name and a species (salmon, trout or carp).",
+        _spec({"Fish": ["name", "species"]}),
+        "entity Species",
+        (
+            "Species (latin name, family) and sightings (date, count).",
+            _spec({"Sighting": ["date", "count"]}),
+            "not in the spec: entity Species",
+        ),
+    ),
+    (
+        "', and players can ...' starts a new clause, not an attribute",
+        "Players have a nickname and a level, and players can chat with friends.",
+        _spec({"Player": ["nickname", "level"]}),
+        "Player.players",
+        ("Players have a nickname and a level.", _spec({"Player": ["nickname"]}), "not in the spec: Player.level"),
+    ),
+    (
+        "'customers rent cars' beside a Rental: the link is the rental's",
+        "Customers rent cars: a rental has a start date and an end date. Customers have a name. Cars have a plate.",
+        _spec({"Rental": ["start_date", "end_date"], "Customer": ["name"], "Car": ["plate"]}),
+        "link ",
+        (
+            "Customers rent one car each. Customers have a name. Cars have a plate.",
+            _spec({"Customer": ["name"], "Car": ["plate"]}),
+            "not in the spec: link Customer -> Car",
+        ),
+    ),
+    (
+        "'a loan is of one book to one member' links the loan, not the book to the member",
+        "Books have a title. Members have a name. Loans have a due date. A loan is of one book to one member.",
+        _spec(
+            {"Book": ["title"], "Member": ["name"], "Loan": ["due_date"]},
+            [("Loan", "Book", "many_to_one"), ("Loan", "Member", "many_to_one")],
+        ),
+        "link Book -> Member",
+        (
+            "Books have a title. Members have a name. Each book belongs to one member.",
+            _spec({"Book": ["title"], "Member": ["name"]}),
+            "not in the spec: link Book -> Member",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "prompt", "expected", "never", "contrast"), NOT_THINGS, ids=[r[0][:40] for r in NOT_THINGS]
+)
+def test_words_that_describe_nothing_raise_no_false_alarm(rule, prompt, expected, never, contrast) -> None:
+    assert not any(never in line for line in _missing(prompt, expected)), (rule, _missing(prompt, expected))
+    assert _missing(prompt, expected) == [], rule
+    words, spec, flagged = contrast  # the same words where they do describe it are still flagged
+    assert any(line.startswith(flagged) for line in _missing(words, spec)), (rule, _missing(words, spec))
+
+
+def test_agreement_judges_the_spec_by_the_scorers_matching_and_the_right_gold_entity() -> None:
+    gold = [{"id": "a", "prompt": "Doctors (name) and hospitals (name). For each doctor at a hospital we keep the "
+             "start date. Assignments have a title and a maximum score.",
+             "entities": {"Doctor": {"name": "str"}, "Hospital": {"name": "str"},
+                          "DoctorHospital": {"start_date": "date"}, "Assignment": {"title": "str", "maximum_score": "int"}},
+             "relationships": [["DoctorHospital", "Doctor", "many_to_one"], ["DoctorHospital", "Hospital", "many_to_one"]]}]  # fmt: skip
+    spec = _spec({"Doctor": ["name"], "Hospital": ["name"], "Assignment": ["title", "max_score"]})
+    details: list[str] = []
+    got = coverage.agreement(gold, {"a": spec}, details)
+    assert "a: not flagged: Assignment.maximum_score" not in details  # max_score is it, as the scorer says
+    assert not any("false alarm" in d and "DoctorHospital" in d for d in details), details  # not the Hospital's
+    assert got["coverage_false_alarms"] == 0 and got["coverage_flag_rate"] == 1.0, details
+
+
+# --- the verdict ----------------------------------------------------------------------------------
+
+
+def test_a_pass_whose_spec_lacks_what_the_prompt_asks_for_has_its_own_verdict() -> None:
+    from engine.gate.trust_report import verdict
+    from studio.run_view import RunView
+
+    report = TrustReport("t", "p", "0", "now", checks=[Check("compile", "pass")])
+    assert report.verdict == "✓ Verified"
+    report.prompt_coverage = coverage.check(PROMPT, _without(x=lambda s: s["entities"].pop(1))).to_dict()
+    n = len(report.prompt_gaps)
+    assert report.verdict == f"✓ Verified — ⚠ {n} things from the prompt are not in the spec"
+    assert report.headline().startswith(f"verification PASSED — ⚠ {n} things from the prompt are not in the spec")
+    assert f"Verification passed — **⚠ {n} things from the prompt are not in the spec**" in report.to_markdown()
+    assert verdict(True, 1) == "✓ Verified — ⚠ 1 thing from the prompt is not in the spec"
+    assert verdict(False, 3) == "✗ Failed"
+
+    view = RunView(run_id="r")
+    view.ended, view.status, view.summary = True, "passed", "verified project 'x'"
+    assert "**✓ Verified**: verified project" in view.progress_markdown()
+    view.coverage = report.prompt_coverage
+    assert f"**✓ Verified — ⚠ {n} things from the prompt are not in the spec**" in view.progress_markdown()
+
+
+def test_the_review_tab_and_the_readme_carry_the_distinct_verdict() -> None:
+    from engine.spec import parse_spec
+    from engine.stages.docs import readme
+    from studio.pages.generate import review_markdown
+    from studio.run_view import RunView
+
+    report = TrustReport("t", "p", "0", "now", checks=[Check("compile", "pass")])
+    view = RunView(run_id="r")
+    view.report = report.to_dict()
+    assert "**✓ Verification passed** —" in review_markdown(view)
+    spec = parse_spec(FULL)
+    assert "Verified by codebegen 0:" in readme(spec, "", "# x\n", {"paths": {}}, report)
+    report.prompt_coverage = coverage.check(PROMPT, _without(x=lambda s: s["entities"][0]["fields"].pop(1))).to_dict()
+    view.report = report.to_dict()
+    assert "**✓ Verification passed — ⚠ 1 thing from the prompt is not in the spec** —" in review_markdown(view)
+    assert "Verified by codebegen 0 — ⚠ 1 thing from the prompt is not in the spec:" in readme(
+        spec, "", "# x\n", {"paths": {}}, report
+    )

@@ -84,6 +84,12 @@ class TrustReport:
         return bool(self.checks) and not any(c.status == "fail" for c in self.checks)
 
     @property
+    def verdict(self) -> str:
+        """The verdict a person reads first (``verdict``): a pass whose spec lacks what the prompt
+        asks for is not the plain "✓ Verified"."""
+        return verdict(self.passed, len(self.prompt_gaps))
+
+    @property
     def failed(self) -> list[Check]:
         return [c for c in self.checks if c.status == "fail"]
 
@@ -109,17 +115,15 @@ class TrustReport:
 
     def headline(self) -> str:
         counts = {s: sum(c.status == s for c in self.checks) for s in ("pass", "fail", "skip")}
-        verdict = "PASSED" if self.passed else "FAILED"
+        said = "PASSED" if self.passed else "FAILED"
+        if self.prompt_gaps:
+            said += " — ⚠ " + _gaps_phrase(len(self.prompt_gaps))
         parts = [f"{counts['pass']} passed"]
         if counts["fail"]:
             parts.append(f"{counts['fail']} failed")
         if counts["skip"]:
             parts.append(f"{counts['skip']} skipped")
-        line = f"verification {verdict}: {', '.join(parts)} ({self.template}, {self.duration_s:.1f} s)"
-        if self.prompt_gaps:
-            n = len(self.prompt_gaps)
-            line += f"; but {n} thing{'s' if n != 1 else ''} the prompt asks for {'are' if n != 1 else 'is'} not in the spec"
-        return line
+        return f"verification {said}: {', '.join(parts)} ({self.template}, {self.duration_s:.1f} s)"
 
     def summary(self) -> str:
         """Human text: a headline, then one line per check with ✓/✗/–, duration and short reason."""
@@ -140,6 +144,8 @@ class TrustReport:
 
     def to_markdown(self) -> str:
         head = "passed" if self.passed else "**FAILED**"
+        if self.prompt_gaps:
+            head += f" — **⚠ {_gaps_phrase(len(self.prompt_gaps))}** (see Prompt coverage)"
         out = [
             "# Trust report",
             "",
@@ -189,4 +195,17 @@ class TrustReport:
             )
 
 
-__all__ = ["Check", "JSON_NAME", "MARKDOWN_NAME", "Status", "TrustReport"]
+__all__ = ["Check", "JSON_NAME", "MARKDOWN_NAME", "Status", "TrustReport", "verdict"]
+
+
+def _gaps_phrase(n: int) -> str:
+    return f"{n} thing{'s' if n != 1 else ''} from the prompt {'are' if n != 1 else 'is'} not in the spec"
+
+
+def verdict(passed: bool, gaps: int = 0) -> str:
+    """One line for a finished verification: "✓ Verified", "✓ Verified — ⚠ 2 things from the prompt
+    are not in the spec" (the code matches its spec, the spec lacks what the prompt asks for), or
+    "✗ Failed"."""
+    if not passed:
+        return "✗ Failed"
+    return "✓ Verified" + (f" — ⚠ {_gaps_phrase(gaps)}" if gaps else "")

@@ -510,73 +510,115 @@ def _rename(spec_data: dict[str, Any], old: str, new: str) -> None:
 # --- agreement with a gold set --------------------------------------------------------------------
 
 
-def agreement(gold: list[dict[str, Any]], specs: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
-    """How well the check flags what the gold has and the spec lacks (entities, fields, links).
+def _gold_entity(gold_entities: dict[str, Any], name: str, aliases: tuple[str, ...] = ()) -> str | None:
+    """The gold entity an item's entity is: the same key first, then a close one ("DoctorHospital"
+    is the gold's DoctorHospital, not its Hospital), then one of the thing's other names (the
+    check's own leniency: "harvest logs" may be a gold ``Harvest``)."""
+    for candidate in (name, *aliases):
+        found = next((g for g in gold_entities if _ent_key(g) == _ent_key(candidate)), None) or next(
+            (g for g in gold_entities if same_entity(g, candidate)), None
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def agreement(
+    gold: list[dict[str, Any]], specs: dict[str, dict[str, Any] | None], details: list[str] | None = None
+) -> dict[str, Any]:
+    """How well the check flags what the gold has and the spec lacks (entities, fields, links; and
+    login, counted apart).
 
     ``gap``: gold items (entity, field of a matched entity, relationship) the spec lacks;
     ``flagged``: those the check lists as not in the spec; ``false_alarms``: the check's
-    "not in the spec" items that the spec does have per the gold (or that the gold lacks).
+    "not in the spec" items that the spec does have per the gold (or that the gold lacks). Whether
+    a spec's field is the gold's is the reference scorer's matching (``engine.evaluation``: the same
+    name, one name's words inside the other's, or close spelling: ``max_score`` is ``maximum_score``).
+    ``details`` (a list) gets one line per unflagged gap and per false alarm, named by case.
     """
-    gap = flagged = alarms = n_missing = 0
+    gap = flagged = alarms = n_missing = auth_gap = auth_flagged = 0
     for row in gold:
         spec = specs.get(row["id"]) or {"entities": [], "relationships": [], "auth": False}
-        cov = check(row["prompt"], spec)
-        miss = cov.missing
-        for gname, gfields in row["entities"].items():
-            if gname.lower() in ("user", "account"):
-                continue
-            entity = _find_entity(spec, gname)
-            if entity is None:
-                gap += 1
-                flagged += any(i.kind == "thing" and same_entity(i.entity, gname) for i in miss)
-                continue
-            for fname in gfields:
-                if _norm(fname) in ("id", "createdat", "updatedat", "ownerid", "userid"):
-                    continue  # every table has them; the scorer ignores them too
-                if _find_field(entity, fname) is None:
-                    gap += 1
-                    flagged += any(
-                        i.kind == "attribute" and same_entity(i.entity, gname) and same_field(i.name, fname)
-                        for i in miss
-                    )
-        for s, t, k in row.get("relationships", []):
-            if not _has_link(spec, s, t, k):
-                gap += 1
-                flagged += any(
-                    i.kind == "link"
-                    and {i.entity, i.name}
-                    and same_entity(i.entity, s)
-                    and same_entity(i.name, t)
-                    or i.kind == "link"
-                    and k == "many_to_many"
-                    and same_entity(i.entity, t)
-                    and same_entity(i.name, s)
-                    for i in miss
-                )
-        for i in miss:
-            if i.kind not in ("thing", "attribute", "link"):
-                continue
-            n_missing += 1
-            gname = next((g for g in row["entities"] if same_entity(g, i.entity)), None)
-            if gname is None:
-                alarms += 1
-            elif i.kind == "attribute" and not any(same_field(i.name, f) for f in row["entities"][gname]):
-                alarms += 1
-            elif i.kind == "link" and not any(
-                same_entity(s, i.entity)
-                and same_entity(t, i.name)
-                or same_entity(t, i.entity)
-                and same_entity(s, i.name)
-                for s, t, _ in row.get("relationships", [])
-            ):
-                alarms += 1
+        gaps, false = _case_agreement(row, spec)
+        gap += len(gaps)
+        flagged += sum(ok for _, ok in gaps)
+        n_missing += sum(i.kind in ("thing", "attribute", "link") for i in check(row["prompt"], spec).missing)
+        alarms += len(false)
+        if row.get("auth") and not spec.get("auth"):
+            auth_gap += 1
+            auth_flagged += any(i.kind == "login" for i in check(row["prompt"], spec).missing)
+        if details is not None:
+            details += [f"{row['id']}: not flagged: {what}" for what, ok in gaps if not ok]
+            details += [f"{row['id']}: false alarm: {i.line()}" for i in false]
     return {
         "coverage_gap": gap,
         "coverage_flagged": flagged,
         "coverage_flag_rate": round(flagged / gap, 3) if gap else 1.0,
         "coverage_flags": n_missing,
         "coverage_false_alarms": alarms,
+        "coverage_false_alarm_rate": round(alarms / n_missing, 3) if n_missing else 0.0,
+        "coverage_login_gap": auth_gap,
+        "coverage_login_flagged": auth_flagged,
     }
+
+
+def _case_agreement(row: dict[str, Any], spec: dict[str, Any]) -> tuple[list[tuple[str, bool]], list[Item]]:
+    """One gold case: each gap (what the gold has and the spec lacks) with whether the check flags
+    it, and the check's false alarms."""
+    from engine.evaluation import _same_field as scorer_same_field
+
+    reading = read_prompt(row["prompt"])
+    miss = check(reading, spec).missing
+    aliases = _aliases(reading)
+
+    def same(item_entity: str, gname: str) -> bool:
+        return _gold_entity({gname: None}, item_entity, aliases.get(item_entity, ())) is not None
+
+    gaps: list[tuple[str, bool]] = []
+    for gname, gfields in row["entities"].items():
+        if gname.lower() in ("user", "account"):
+            continue
+        entity = _find_entity(spec, gname)
+        if entity is None:
+            gaps.append((f"entity {gname}", any(i.kind == "thing" and same(i.entity, gname) for i in miss)))
+            continue
+        for fname in gfields:
+            if _norm(fname) in ("id", "createdat", "updatedat", "ownerid", "userid"):
+                continue  # every table has them; the scorer ignores them too
+            if not any(scorer_same_field(str(f.get("name", "")), fname) for f in entity.get("fields") or []):
+                ok = any(
+                    i.kind == "attribute" and same(i.entity, gname) and scorer_same_field(i.name, fname) for i in miss
+                )
+                gaps.append((f"{gname}.{fname}", ok))
+    for s, t, k in row.get("relationships", []):
+        if not _has_link(spec, s, t, k):
+            ok = any(
+                i.kind == "link"
+                and (
+                    same(i.entity, s)
+                    and same(i.name, t)
+                    or k == "many_to_many"
+                    and same(i.entity, t)
+                    and same(i.name, s)
+                )
+                for i in miss
+            )
+            gaps.append((f"link {s} -> {t} ({k})", ok))
+    false: list[Item] = []
+    for i in miss:
+        if i.kind not in ("thing", "attribute", "link"):
+            continue
+        gname = _gold_entity(row["entities"], i.entity, aliases.get(i.entity, ()))
+        if gname is None:
+            false.append(i)
+        elif i.kind == "attribute" and not any(scorer_same_field(i.name, f) for f in row["entities"][gname]):
+            false.append(i)
+        elif i.kind == "link" and not any(
+            same(i.entity, s) and same(i.name, t) or same(i.entity, t) and same(i.name, s)
+            for s, t, _ in row.get("relationships", [])
+        ):
+            false.append(i)
+    return gaps, false
 
 
 __all__ = ["Coverage", "Item", "agreement", "check", "complete", "reconcile", "same_entity", "same_field"]

@@ -310,6 +310,23 @@ def _attribute(chunk: str) -> Attribute | None:
     return Attribute(name, ftype, words.strip(), values, unique, required)
 
 
+_PRONOUN_WAS = r"(?:it|they|he|she|this|that)\s+(?:was\s+|were\s+|is\s+|are\s+|got\s+|gets\s+|has\s+been\s+)?"
+
+
+def _moment(chunk: str) -> Attribute | None:
+    """An attribute said as a moment: "the date it was written" -> ``written_on`` (a date), "when it
+    happened" / "the time it was sent" -> ``happened_at`` / ``sent_at`` (a datetime)."""
+    text = _DETS.sub("", chunk.strip(" .:-*•").lower())
+    m = re.fullmatch(
+        r"(date|day|time|moment)\s+(?:when\s+|that\s+|on which\s+|at which\s+)?" + _PRONOUN_WAS + r"([a-z]+)", text
+    )
+    m = m or re.fullmatch(r"(when)\s+" + _PRONOUN_WAS + r"([a-z]+)", text)
+    if not m or m.group(2) in _STOP or len(m.group(2)) < 3 or re.search(r"(?<!s)s$|ing$", m.group(2)):
+        return None  # "the time it takes" is a duration, not a moment
+    day = m.group(1) in ("date", "day")
+    return Attribute(f"{m.group(2)}_{'on' if day else 'at'}", "date" if day else "datetime", chunk.strip())
+
+
 # --- described things -------------------------------------------------------------------------
 
 _NP = r"((?:[a-z][a-z0-9'-]*\s+){0,4}?[a-z][a-z0-9'-]*)"
@@ -336,6 +353,8 @@ def _head(np: str) -> tuple[str, str] | None:
         words = words[stops[-1] + 1 :]
     if not words or words[-1] in _NOT_THINGS:
         return None
+    if len(words) >= 3 and _is_plural(words[-3]) and words[-3].endswith("s") and not _is_plural(words[-2]):
+        words = words[-1:]  # "agents answer tickets": a plural subject, its verb, the thing
     words = words[-2:]
     parts = [w for w in re.split(r"-", " ".join(words)) if w]
     if len(parts) > 1 and len(parts[-1]) == 3 and parts[-1].endswith("s"):  # "check-ins"
@@ -374,7 +393,8 @@ class _Found:
 _CUT = (
     r"(?=$|;|\.\s|\.$|,\s*(?:and\s+)?(?:each|every|it|they|which|who|that|are|is|belongs?|can|must|should|one|where)\b"
     r"|\s+and\s+(?:each|every|it|they|is|are|belongs?|can|must)\b"
-    r"|,\s*(?:and\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:have|has|with)\b|\s+and\s+[a-z]+(?:\s+[a-z]+)?\s+(?:have|has)\b)"
+    r"|,\s*(?:and\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:have|has|with|can|cannot|must|should|will|may)\b"
+    r"|\s+and\s+[a-z]+(?:\s+[a-z]+)?\s+(?:have|has)\b|,\s*(?:and\s+)?(?:contains?|includes?)\b)"
 )
 _BELONG = r"(?:(?:belongs?|belonging)\s+to\s+(?:an?|the|one)\s+[a-z]+(?:\s+[a-z]+)?\s+and\s+)?"
 _PATTERNS = (
@@ -417,6 +437,27 @@ _PATTERNS = (
         ),
         "verb",
     ),
+    # "(agents reply to tickets with) messages that have a body and a sent time"
+    (
+        re.compile(
+            r"([a-z][a-z0-9'-]*(?:\s+[a-z][a-z0-9'-]*)?)\s+(?:that|which)\s+(?:also\s+)?"
+            r"(?:have|store|record|carry|contain|hold|include|keep)\s+(.+?)" + _CUT
+        ),
+        "relative",
+    ),
+    # "(is made up of) order lines, each with a quantity of one product"
+    (
+        re.compile(r"([a-z][a-z0-9'-]*(?:\s+[a-z][a-z0-9'-]*)?)\s*,\s*each\s+(?:w/|with|having)\s+(.+?)" + _CUT),
+        "each",
+    ),
+    # "an order is placed at one table, has a time and a status": the subject's second verb phrase
+    (
+        re.compile(
+            r"^(?:(?:an?|the|each|every)\s+)?([a-z][a-z0-9'-]*(?:\s+[a-z][a-z0-9'-]*)?)\s+(?:is|are|gets?|belongs?)\s+"
+            r"[^,;:.()]*,\s*(?:and\s+)?(?:has|have)\s+(.+?)" + _CUT
+        ),
+        "second",
+    ),
     # "vehicles with a registration, ...", "a cookbook with many recipes"
     (re.compile(_NP + r"\s+(?:w/|with)\s+(.+?)" + _CUT), "with"),
     # "a band's name and genre"
@@ -448,6 +489,10 @@ def _described(sentence: str, offset: int) -> list[_Found]:
             last = words.split()[-1]
             tail_word = last.split("-")[-1]
             plural = _is_plural(tail_word) or ("-" in last and len(tail_word) == 3 and tail_word.endswith("s"))
+            if tail_word in INVARIANT_PLURALS and re.search(
+                r"(?:^|\s)(?:an?|one)\s+" + re.escape(words) + r"$", " " + np
+            ):
+                plural = False  # "a species (dog, cat)" is one species
             det = re.search(r"(?:^|\s)(?:each|every|an?|the)\s+(?:[a-z-]+\s+)?" + re.escape(words) + r"$", " " + np)
             if kind == "change":
                 det = True
@@ -476,6 +521,14 @@ def _described(sentence: str, offset: int) -> list[_Found]:
                     continue
                 if not re.search(r",|\band\b|\+", items) and not plural:
                     continue
+            if kind == "poss" and not offset and m.start() < 3 and low[m.end() :].lstrip().startswith(":"):
+                continue  # "A gym's schedule: ..." opens the prompt as its title
+            if kind == "verb" and re.match(r"to\s+[a-z]+", items):
+                continue  # "a charity needs to manage volunteers": an infinitive, not a list
+            if kind in ("relative", "each") and not plural:
+                continue
+            if kind == "second":
+                det = True
             if kind in ("verb", "with") and not (plural or det):
                 continue
             if kind == "with" and not plural and not _SENTENCE_START.search(low[: m.start(1)]):
@@ -540,9 +593,15 @@ _JOIN = re.compile(
 )
 
 
+# common misspellings of the words the reading keys on ("exercises hav a name")
+_TYPO_FIX = {"hav": "have", "hve": "have", "ahve": "have", "haev": "have", "hvae": "have", "hase": "has", "hsa": "has",
+             "ahs": "has", "wiht": "with", "wtih": "with", "wth": "with"}  # fmt: skip
+_TYPOS = re.compile(r"\b(?:" + "|".join(_TYPO_FIX) + r")\b", re.IGNORECASE)
+
+
 def read_prompt(prompt: str) -> Reading:
     """Everything the prompt states about its data, each item with the words it came from."""
-    text = prompt or ""
+    text = _TYPOS.sub(lambda m: _TYPO_FIX[m.group(0).lower()], prompt or "")
     reading = Reading()
     reading.login, reading.no_login = login_asked(
         re.sub(r"(?i)\bsign(?:s|ed)?[ -]?up\s+(?=for\b|to\b)", "enrol ", text)
@@ -577,12 +636,19 @@ def read_prompt(prompt: str) -> Reading:
             (
                 m
                 for n in names_
-                if n != f.name and (m := re.search(mention[n].pattern + r"(?=\s+(?:w/|with)\s)", f.items))
+                if n != f.name
+                and (
+                    m := re.search(mention[n].pattern + r"(?=\s+(?:w/|with|(?:that|which)\s+(?:have|has))\s)", f.items)
+                )
             ),
             None,
         )
         items = _split_list(_protect_enums(f.items[: nested.end()] if nested else f.items))
         for item in items:
+            if (moment := _moment(item)) is not None:
+                if thing.attribute(moment.name) is None:
+                    thing.attributes.append(moment)
+                continue
             low = item.lower()
             bare = re.sub(r"\{[^}]*\}", "", low)
             tail = re.search(
@@ -706,18 +772,36 @@ def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | No
     pats = {n: _mention(n) for n in kept}
     alias_of = alias_of or {}
     clauses = [c.strip() for sentence in _sentences(text) for c in re.split(r";", sentence) if c.strip()]
+    clauses = [part for clause in clauses for part in _pronoun_clause(clause, pats)]
     for sentence in clauses:
         low = sentence.lower()
         found: list[Link] = []
         said = [n for n in kept if re.search(pats[n], low)]  # only pairs the clause names
+        chain: set[str] = set()  # "a submission is for one assignment by one student": both are the subject's
         for a in said:
             subject = re.match(r"^(?:(?:a|an|the|each|every)\s+)?" + pats[a], low)
             passive = _PASSIVE.match(low[subject.end() :]) if subject else None
+            copula = (
+                re.match(r"\s+(?:is|are)\s+((?:for|of|to|by|at|in|on|from|with)\s.*)$", low[subject.end() :])
+                if subject
+                else None
+            )
             for b in said:
                 if a == b:
                     continue
                 pa, pb = pats[a], pats[b]
-                if re.search(
+                if copula and re.search(r"(?:^|\s)" + _PREP_ONE + pb, copula.group(1).split(",")[0]):
+                    found.append(Link(a, b, "many_to_one", sentence))  # "a loan is of one book to one member"
+                    chain.add(b)
+                elif re.search(
+                    pb + r"\s+(?:can\s+|may\s+|will\s+|could\s+)?(?:be|is|are|get|gets)\s+" + _past_of(a) + r"\b", low
+                ):
+                    found.append(Link(a, b, "many_to_one", sentence))  # "photos can be liked": a Like of a photo
+                elif (
+                    w := re.search(pa + r"\s+(?:w/|with)\s+(?:many\s+|several\s+|their\s+|its\s+)?(" + pb + r")", low)
+                ) and (_is_plural(w.group(1).split()[-1])):
+                    found.append(Link(b, a, "many_to_one", sentence))  # "tickets with messages"
+                elif re.search(
                     pa + r"\s+(?:who\s+|that\s+|which\s+)?(?:can\s+|may\s+)?" + _M2M_VERBS
                     + r"\s+(?:many|several|multiple|any number of)\s+" + pb,
                     low,
@@ -739,6 +823,7 @@ def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | No
                     found.append(Link(a, b, "many_to_one", sentence))  # "gardeners rent one plot each"
                 elif passive and re.search(r"(?:^|\s)" + _PREP_ONE + pb, passive.group(1)):
                     found.append(Link(a, b, "many_to_one", sentence))  # "a gig is played by a band at a venue"
+                    chain.add(b)
                 elif subject and re.search(
                     r"\b(?:is|are)\s+made\s+up\s+of\s+(?:many\s+|several\s+)?" + pb, low[subject.end() :]
                 ):
@@ -748,12 +833,62 @@ def _links_by_sentence(text: str, kept: list[str], alias_of: dict[str, str] | No
             for lk in read_links(sentence, kept + list(alias_of))
         ]
         for lk in found:
-            if lk.source == lk.target:
+            if lk.source == lk.target or {lk.source, lk.target} <= chain:
                 continue
+            if _said_through(low, pats, lk, [n for n in kept if n not in (lk.source, lk.target)]):
+                continue  # "members book rooms" with a Booking: the link is the booking's
             pair = frozenset((lk.source, lk.target))
             if pair not in out or (lk.kind == "many_to_many" and out[pair].kind != "many_to_many"):
                 out[pair] = lk
     return list(out.values())
+
+
+def _pronoun_clause(clause: str, pats: dict[str, str]) -> list[str]:
+    """ "a booking has a start time, it is made by one member for one room": the clause up to the
+    "it", and the "it" clause with its subject said ("booking is made by one member for one room"),
+    the thing that opens the clause (after a colon, if any) being what "it" / "they" stand for."""
+    m = re.search(r",\s*(?:and\s+)?(?:it|they)\s+((?:is|are)\s+.*)$", clause, re.IGNORECASE)
+    if not m:
+        return [clause]
+    opening = clause[: m.start()].lower().split(":")[-1].strip()
+    for pat in pats.values():
+        said = re.match(r"(?:(?:a|an|the|each|every)\s+)?(" + pat + r")", opening)
+        if said:
+            return [clause[: m.start()], f"{said.group(1)} {m.group(1)}"]
+    return [clause]
+
+
+def _verb_stems(name: str) -> set[str]:
+    """The verbs a thing's name may be the noun of: Booking "book", Rental "rent", Like "like"."""
+    last = names.snake(name).split("_")[-1]
+    stems = {last}
+    for suffix, back in (("ing", ""), ("al", ""), ("ment", ""), ("ation", "e"), ("ation", "")):
+        if last.endswith(suffix) and len(last) - len(suffix) >= 3:
+            stems.add(last[: -len(suffix)] + back)
+    return stems
+
+
+def _past_of(name: str) -> str:
+    """A regex of the past participles of the verbs ``name`` is the noun of ("liked", "booked")."""
+    forms = set()
+    for st in _verb_stems(name):
+        forms |= {st + "ed", st + "d" if st.endswith("e") else st + "ed", st + st[-1] + "ed"}
+        if st.endswith("y"):
+            forms.add(st[:-1] + "ied")
+    return "(?:" + "|".join(sorted(map(re.escape, forms), key=len, reverse=True)) + ")"
+
+
+def _said_through(low: str, pats: dict[str, str], link: Link, others: list[str]) -> bool:
+    """Whether the clause states ``link`` with a verb that another thing is the noun of ("members
+    book rooms", "customers order products" beside a Booking, an Order): the link is that thing's."""
+    for a, b in ((link.source, link.target), (link.target, link.source)):
+        m = re.search(pats[a] + r"\s+(?:can\s+|may\s+|will\s+)?([a-z]+)\s+(?:an?\s+|the\s+|many\s+)?" + pats[b], low)
+        if m:
+            verb = m.group(1)
+            verb = verb[:-1] if verb.endswith("s") and not verb.endswith("ss") else verb
+            if any(verb in _verb_stems(c) for c in others):
+                return True
+    return False
 
 
 def _as_written(text: str, words: str) -> str:

@@ -148,7 +148,10 @@ def readme(spec: ProjectSpec, intro: str, template_readme: str, openapi: dict[st
     out += ["Full reference: [docs/API.md](docs/API.md).", "", "## Trust report", ""]
     if report is not None:
         out += [
-            ("Verified" if report.passed else "**Verification failed**") + f" by codebegen {report.codebegen_version}:",
+            ("Verified" if report.passed else "**Verification failed**")
+            + f" by codebegen {report.codebegen_version}"
+            + (report.verdict.removeprefix("✓ Verified") if report.passed else "")
+            + ":",
             "",
         ]
         out += [

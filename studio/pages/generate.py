@@ -21,6 +21,7 @@ import gradio as gr
 
 from engine import templates
 from engine.errors import EngineError
+from engine.gate.trust_report import verdict as trust_verdict
 from engine.spec import ProjectSpec
 from studio import schema_table
 from studio.backends import SharedBackends
@@ -149,7 +150,10 @@ def review_markdown(view: RunView) -> str:
     report = view.report
     if report is not None:
         failed = [c["name"] for c in report["checks"] if c["status"] == "fail"]
+        gaps = sum(not i.get("covered") for i in (report.get("prompt_coverage") or {}).get("items", []))
         verdict = "**✓ Verification passed**" if not failed else f"**✗ Verification failed**: {', '.join(failed)}"
+        if gaps and not failed:  # the code matches its spec; the spec lacks what the prompt asks for
+            verdict = "**✓ Verification passed" + trust_verdict(True, gaps).removeprefix("✓ Verified") + "**"
         counts = {s: sum(c["status"] == s for c in report["checks"]) for s in ("pass", "fail", "skip")}
         lines.append(
             f"{verdict} — {counts['pass']} passed, {counts['fail']} failed, {counts['skip']} skipped "
