@@ -12,6 +12,10 @@ Owns running the checks and turning each into a ``Check`` of a ``TrustReport``:
     pytest on postgresql               ... on a fresh database of the given server
     migrations / migrations check      on an empty database (and on PostgreSQL)
     boot               the manifest's boot command answers GET health_path with 200 {"status": "ok"}
+                       (inside the sandbox, engine.gate.sandbox, where bubblewrap is available)
+    exploit ...        the exploit pack against the sandboxed server (engine.gate.exploits)
+    schemathesis       a bounded schemathesis run: 0 server errors, 0 schema violations
+                       (both engine.gate.live_checks; skipped with the reason without bubblewrap)
 
 What a template needs comes from its manifest's ``verify`` section only. The gate never
 touches the project directory: it copies the project into a scratch folder and runs there, so
@@ -43,7 +47,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.errors import EngineError, SpecError, VerificationError
-from engine.gate import output_excerpt, process_group
+from engine.gate import live_checks, output_excerpt, process_group
 from engine.gate.health_probe import await_health
 from engine.gate.project_imports import check_imports, is_skipped, python_files
 from engine.gate.runtime import RuntimeEnv, ensure_runtime
@@ -52,8 +56,8 @@ from engine.gate.trust_report import JSON_NAME, MARKDOWN_NAME, Check, TrustRepor
 from engine.spec import load_spec
 from engine.templates import TEMPLATES_ROOT, VerifySettings, codebegen_version, load_template
 
-GROUPS = ("spec", "compile", "imports", "lint", "pytest", "migrations", "boot")
-_RUNTIME_GROUPS = {"pytest", "migrations", "boot"}
+GROUPS = ("spec", "compile", "imports", "lint", "pytest", "migrations", "boot", "exploits")
+_RUNTIME_GROUPS = {"pytest", "migrations", "boot", "exploits"}
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
 
 
@@ -294,8 +298,12 @@ def _migrations_postgres(gate: _Gate) -> list[Check]:
 
 
 def _boot(gate: _Gate) -> list[Check]:
-    """Serve the app with the manifest's boot command until GET health_path answers, then stop it."""
+    """Serve the app with the manifest's boot command until GET health_path answers, then stop it.
+
+    In the sandbox when bubblewrap is there and the boot command is uvicorn; else on a TCP port."""
     s = gate.settings
+    if live_checks.why_not() is None and gate.runtime is not None and "uvicorn" in s.boot:
+        return [live_checks.boot(s, gate.runtime, gate.project, timeout=gate.timeout, database=gate.database_label)]
     workdir = gate.workdir("boot")
     port = process_group.free_port()
     argv = [str(_python(gate)), *(a.replace("{port}", str(port)) for a in s.boot)]
@@ -316,6 +324,19 @@ def _boot(gate: _Gate) -> list[Check]:
     else:
         check.output = output_excerpt.traceback(gate.clean(process_group.read_log(log))).text
     return [check]
+
+
+def _attack(gate: _Gate) -> list[Check]:
+    if "uvicorn" not in gate.settings.boot:
+        return [Check(n, "skip", detail="the template's server is not uvicorn") for n in live_checks.ATTACK_NAMES]
+    return live_checks.attack(gate.settings, _runtime_of(gate), gate.project, timeout=gate.timeout,
+                              database=gate.database_label)  # fmt: skip
+
+
+def _runtime_of(gate: _Gate) -> RuntimeEnv:
+    if gate.runtime is None:
+        raise RuntimeError("the runtime environment is missing")
+    return gate.runtime
 
 
 # -- helpers shared by the checks ---------------------------------------------------------------
@@ -411,6 +432,7 @@ _DYNAMIC = [
     _Step("migrations", ("migrations on postgresql", "migrations check on postgresql"),
           lambda g: _migrations_postgres(g)),
     _Step("boot", ("boot",), lambda g: _boot(g)),
+    _Step("exploits", live_checks.ATTACK_NAMES, lambda g: _attack(g)),
 ]  # fmt: skip
 
 

@@ -1,0 +1,196 @@
+"""The gate's checks against the project's running server, inside the sandbox.
+
+Owns three steps of ``engine.gate.verify``: the sandboxed boot (the manifest's uvicorn boot
+command on the sandbox's Unix socket until the health path answers), the exploit pack
+(``engine.gate.exploits``) and a bounded schemathesis run against the app's own OpenAPI
+document (through ``engine.gate.sandbox.proxy``, since schemathesis speaks TCP): 0 server
+errors and 0 responses that violate the schema. The server runs on the manifest's database
+(SQLite in the sandbox's data directory) with a SECRET_KEY the gate chose, so the exploit pack
+can sign an expired token with the right key. It does not decide which checks run (verify does).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from engine.gate import exploits, output_excerpt, process_group
+from engine.gate.runtime import RuntimeEnv
+from engine.gate.sandbox import Limits, Sandbox, SandboxError, available, runtime_binds, sandboxed_server, uds_argv
+from engine.gate.sandbox.proxy import SocketProxy
+from engine.gate.trust_report import Check
+from engine.templates import VerifySettings
+
+SCHEMATHESIS = "schemathesis"
+ATTACK_NAMES = (*exploits.NAMES, SCHEMATHESIS)
+MAX_EXAMPLES = 5
+_CHECKS = "not_a_server_error,response_schema_conformance"
+_PHASES = "examples,fuzzing"
+_KIND = {"Server error": "server error", "Response violates schema": "schema violation",
+         "Undocumented Content-Type": "schema violation"}  # fmt: skip
+
+
+def why_not() -> str | None:
+    """None when the live checks can run sandboxed here, else the reason (bubblewrap missing...)."""
+    return available()
+
+
+@contextmanager
+def server(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float,
+           secret_key: str | None = None, limits: Limits = Limits()) -> Iterator[tuple[Sandbox, float]]:  # fmt: skip
+    """The project's server in a sandbox, answered its health path; with the startup seconds."""
+    argv = uds_argv(settings.boot)
+    if argv is None:
+        raise SandboxError(f"the boot command {' '.join(settings.boot)!r} is not uvicorn; the sandbox serves uvicorn apps")
+    env = {k: v.replace("{workdir}", "/data") for k, v in settings.env.items()}
+    env |= {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONNOUSERSITE": "1"}
+    if secret_key:
+        env["SECRET_KEY"] = secret_key
+    with sandboxed_server([str(runtime.python), *argv], project=project, ro_binds=runtime_binds(runtime.path),
+                          env=env, limits=limits, health_path=settings.health_path, timeout=timeout) as (box, secs):  # fmt: skip
+        yield box, secs
+
+
+def sqlite_file(box: Sandbox, settings: VerifySettings) -> Path | None:
+    """The host path of the server's SQLite file when the manifest's database is SQLite in /data."""
+    url = settings.env.get(settings.database_env, "").replace("{workdir}", "/data")
+    m = re.match(r"sqlite(?:\+\w+)?:///(/data/.+)$", url)
+    return box.data_dir / m.group(1).removeprefix("/data/") if m else None
+
+
+def boot(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float, database: str | None) -> Check:
+    """The boot check in the sandbox."""
+    start = time.perf_counter()
+    command = " ".join(settings.boot) + " (sandboxed, on a Unix socket)"
+    try:
+        with server(settings, runtime, project, timeout=timeout) as (_box, seconds):
+            check = Check("boot", "pass", 0.0, detail=f"GET {settings.health_path} answered in {seconds:.1f} s "
+                          "inside the sandbox (no network, project read-only)", database=database, command=command)  # fmt: skip
+            check.metrics["startup_s"] = round(seconds, 2)
+    except SandboxError as exc:
+        check = Check("boot", "fail", 0.0, detail=exc.message, output=exc.hint, database=database, command=command)
+    check.duration_s = round(time.perf_counter() - start, 2)
+    return check
+
+
+def attack(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float, database: str | None,
+           max_examples: int = MAX_EXAMPLES) -> list[Check]:  # fmt: skip
+    """The exploit pack, then schemathesis, against one sandboxed server."""
+    why = why_not()
+    if why:
+        return [Check(n, "skip", detail=why) for n in ATTACK_NAMES]
+    spec = _spec(project)
+    key = secrets.token_urlsafe(32)
+    start = time.perf_counter()
+    try:
+        with server(settings, runtime, project, timeout=timeout, secret_key=key) as (box, _seconds):
+            with box.client(timeout=30.0) as client:
+                checks = exploits.run_pack(client, spec=spec, secret_key=key, database=sqlite_file(box, settings))
+            with box.client(timeout=30.0) as client:
+                token = _sign_in(client)
+            checks.append(_schemathesis(box, token, timeout=timeout, max_examples=max_examples))
+            if not box.running:
+                checks[-1] = Check(SCHEMATHESIS, "fail", checks[-1].duration_s, detail="the server died during the run",
+                                   output=output_excerpt.traceback(box.log()).text)  # fmt: skip
+    except SandboxError as exc:
+        detail = f"the server did not start in the sandbox: {exc.message}"
+        return [Check(n, "fail", round(time.perf_counter() - start, 2), detail=detail, output=exc.hint)
+                for n in ATTACK_NAMES[:1]] + [Check(n, "skip", detail="the server did not start") for n in ATTACK_NAMES[1:]]
+    for c in checks:
+        c.database = database
+    return checks
+
+
+def _schemathesis(box: Sandbox, token: str | None, *, timeout: float, max_examples: int) -> Check:
+    start = time.perf_counter()
+    with SocketProxy(box) as proxy:
+        argv = [sys.executable, "-m", "schemathesis.cli", "run", f"{proxy.url}/openapi.json", "--checks", _CHECKS,
+                "--phases", _PHASES, "--max-examples", str(max_examples), "--seed", "1", "--no-color",
+                "--request-timeout", "10", "--suppress-health-check", "all"]  # fmt: skip
+        if token:
+            argv += ["--header", f"Authorization: Bearer {token}"]
+        log = box.state / "schemathesis.log"
+        done = process_group.run(argv, cwd=box.state, env=_st_env(box.state), log=log, timeout=timeout)
+    seconds = round(time.perf_counter() - start, 2)
+    command = f"schemathesis run /openapi.json --checks {_CHECKS} --phases {_PHASES} --max-examples {max_examples}"
+    output = done.output.replace(proxy.url, "")
+    failures = _failures(output)
+    cases = re.search(r"(\d+) generated", output)
+    metrics = {"cases": float(cases.group(1))} if cases else {}
+    if done.timed_out:
+        return Check(SCHEMATHESIS, "fail", seconds, detail=f"timed out after {timeout:.0f} s",
+                     output=output_excerpt.tail(output).text, command=command)  # fmt: skip
+    if failures:
+        errors = sum(1 for f in failures if f[2] == "server error")
+        violations = len(failures) - errors
+        lines = [f"{m} {p}: {k} ({what})" for m, p, k, what in failures]
+        return Check(SCHEMATHESIS, "fail", seconds, detail=f"{errors} server errors, {violations} schema violations: "
+                     f"{lines[0]}", output=output_excerpt.bounded(lines + ["", *_reproductions(output)]),
+                     command=command, metrics=metrics | {"server_errors": errors, "schema_violations": violations})  # fmt: skip
+    if done.returncode != 0:
+        cut = output_excerpt.tail(output)
+        return Check(SCHEMATHESIS, "fail", seconds, detail=cut.headline or f"exit code {done.returncode}",
+                     output=cut.text, command=command)  # fmt: skip
+    n = int(metrics.get("cases", 0))
+    return Check(SCHEMATHESIS, "pass", seconds, detail=f"{n} generated cases: 0 server errors, 0 schema violations",
+                 command=command, metrics=metrics)  # fmt: skip
+
+
+def _failures(output: str) -> list[tuple[str, str, str, str]]:
+    """(method, path, kind, schemathesis' words) per failure section of the output."""
+    found = []
+    section = None
+    for line in output.splitlines():
+        head = re.match(r"^_{3,} ([A-Z]+) (\S+) _{3,}$", line)
+        if head:
+            section = head.groups()
+            continue
+        fail = re.match(r"^- (ST\d+ )?(.+?)\s*$", line)
+        if section and fail:
+            words = fail.group(2)
+            kind = next((v for k, v in _KIND.items() if k.lower() in words.lower()), "schema violation")
+            found.append((section[0], section[1], kind, words))
+    return found
+
+
+def _reproductions(output: str) -> list[str]:
+    return [line.strip() for line in output.splitlines() if line.strip().startswith("curl ")][:20]
+
+
+def _st_env(state: Path) -> dict[str, str]:
+    import os
+
+    env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL") if k in os.environ}
+    return env | {"HOME": str(state), "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false", "TMPDIR": str(state)}
+
+
+def _sign_in(client: Any) -> str | None:
+    """A bearer token of a fresh user, when the app has a register route and an OAuth2 password flow."""
+    doc = client.get("/openapi.json").json()
+    token_url = exploits._token_url(doc)
+    register = next((p for p in doc.get("paths", {}) if p.rstrip("/").endswith("/register")), None)
+    if not token_url or not register:
+        return None
+    email = f"fuzz-{uuid.uuid4().hex[:8]}@example.com"
+    client.post(register, json={"email": email, "password": exploits.PASSWORD})
+    r = client.post(token_url, data={"username": email, "password": exploits.PASSWORD})
+    return r.json().get("access_token") if r.status_code == 200 else None
+
+
+def _spec(project: Path) -> dict[str, Any]:
+    try:
+        return json.loads((project / "codebegen.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+__all__ = ["ATTACK_NAMES", "SCHEMATHESIS", "attack", "boot", "server", "sqlite_file", "why_not"]
