@@ -100,6 +100,7 @@ class Sandbox:
     started: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
     stopped_because: str = ""
+    ready: bool = False  # the server answered once; the idle clock runs from then on
     _watchdog: threading.Thread | None = None
     _done: threading.Event = field(default_factory=threading.Event)
 
@@ -164,6 +165,7 @@ class Sandbox:
                 if self.socket_path.exists():
                     try:
                         if client.get(path).status_code == 200:
+                            self.ready = True
                             return time.monotonic() - begin
                     except httpx.TransportError:
                         pass
@@ -201,7 +203,7 @@ class Sandbox:
             now = time.monotonic()
             if lim.lifetime_s is not None and now - self.started > lim.lifetime_s:
                 self.stop(f"wall-clock lifetime of {lim.lifetime_s:g} s reached")
-            elif lim.idle_s is not None and now - self.last_used > lim.idle_s:
+            elif self.ready and lim.idle_s is not None and now - self.last_used > lim.idle_s:
                 self.stop(f"idle for {lim.idle_s:g} s")
 
     def __enter__(self) -> Sandbox:
@@ -272,6 +274,7 @@ def _command(argv: list[str], *, project: Path, ro_binds: list[Path], env: dict[
     bwrap += ["--ro-bind", str(project), INSIDE_PROJECT,
               "--bind", str(state / "data"), INSIDE_DATA,
               "--bind", str(state / "sock"), INSIDE_SOCKET_DIR,
+              "--remount-ro", "/",  # the root bwrap builds is read-only too: /data and /tmp are all it can write
               "--chdir", INSIDE_PROJECT, "--clearenv"]  # fmt: skip
     inside = {"HOME": INSIDE_DATA, "TMPDIR": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"} | env
     for key, value in inside.items():
