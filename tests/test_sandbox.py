@@ -17,14 +17,16 @@ import httpx
 import pytest
 
 from engine.gate import sandbox
-from engine.gate.sandbox import Limits, Sandbox, SandboxError, available, runtime_binds
+from engine.gate.sandbox import DEFAULT_LIMITS, Limits, Sandbox, SandboxError, available, runtime_binds
 from engine.gate.sandbox.proxy import SocketProxy
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
 BINDS = runtime_binds(Path(sys.prefix))
 
 
-def run_inside(tmp_path: Path, code: str, *, limits: Limits = Limits(), timeout: float = 60) -> tuple[int | None, str]:
+def run_inside(
+    tmp_path: Path, code: str, *, limits: Limits = DEFAULT_LIMITS, timeout: float = 60
+) -> tuple[int | None, str]:
     project = tmp_path / "project"
     project.mkdir(exist_ok=True)
     (project / "main.py").write_text(textwrap.dedent(code))
@@ -40,7 +42,9 @@ def test_no_outbound_connection_not_even_to_the_hosts_loopback(tmp_path: Path) -
     port = listener.getsockname()[1]
     threading.Thread(target=lambda: listener.accept(), daemon=True).start()
     socket.create_connection(("127.0.0.1", port), timeout=2).close()  # the host itself can connect
-    code, log = run_inside(tmp_path, f"""
+    code, log = run_inside(
+        tmp_path,
+        f"""
         import socket
         for host, port in (("127.0.0.1", {port}), ("1.1.1.1", 53), ("8.8.8.8", 443)):
             try:
@@ -53,7 +57,8 @@ def test_no_outbound_connection_not_even_to_the_hosts_loopback(tmp_path: Path) -
             print("RESOLVED")
         except OSError:
             print("no dns")
-    """)
+    """,
+    )
     listener.close()
     assert code == 0, log
     assert "CONNECTED" not in log and "RESOLVED" not in log and log.count("refused") == 3
@@ -63,7 +68,9 @@ def test_cannot_read_a_file_planted_in_the_hosts_home(tmp_path: Path) -> None:
     secret = Path.home() / f"codebegen-planted-{uuid.uuid4().hex}.txt"
     secret.write_text("the host's secret")
     try:
-        code, log = run_inside(tmp_path, f"""
+        code, log = run_inside(
+            tmp_path,
+            f"""
             import os
             for path in ({str(secret)!r}, "/etc/passwd", "/etc/shadow", {str(Path.cwd())!r}):
                 try:
@@ -71,7 +78,8 @@ def test_cannot_read_a_file_planted_in_the_hosts_home(tmp_path: Path) -> None:
                 except OSError as exc:
                     print("hidden", path, type(exc).__name__)
             print("home:", sorted(os.listdir({str(Path.home())!r})))
-        """)
+        """,
+        )
     finally:
         secret.unlink()
     assert code == 0, log
@@ -81,7 +89,9 @@ def test_cannot_read_a_file_planted_in_the_hosts_home(tmp_path: Path) -> None:
 
 
 def test_cannot_write_outside_its_data_dir(tmp_path: Path) -> None:
-    code, log = run_inside(tmp_path, """
+    code, log = run_inside(
+        tmp_path,
+        """
         for path in ("/project/x.txt", "/usr/x.txt", "/x.txt", "/etc/x.txt", __import__("sys").prefix + "/x.txt"):
             try:
                 open(path, "w").write("x")
@@ -90,7 +100,8 @@ def test_cannot_write_outside_its_data_dir(tmp_path: Path) -> None:
                 print("refused", path, type(exc).__name__)
         open("/data/ok.txt", "w").write("kept")
         open("/tmp/scratch.txt", "w").write("private")
-    """)
+    """,
+    )
     assert code == 0, log
     assert "WROTE" not in log and log.count("refused") == 5, log
     assert (tmp_path / "state" / "data" / "ok.txt").read_text() == "kept"
@@ -99,13 +110,17 @@ def test_cannot_write_outside_its_data_dir(tmp_path: Path) -> None:
 
 
 def test_killed_at_its_memory_limit(tmp_path: Path) -> None:
-    code, log = run_inside(tmp_path, """
+    code, log = run_inside(
+        tmp_path,
+        """
         chunks = []
         for i in range(64):
             chunks.append(bytearray(64 * 1024 * 1024))  # 4 GiB in the end
             print("allocated", (i + 1) * 64, "MiB", flush=True)
         print("SURVIVED")
-    """, limits=Limits(memory_mb=512))
+    """,
+        limits=Limits(memory_mb=512),
+    )
     assert code not in (0, None) and "SURVIVED" not in log, log
     assert "MemoryError" in log
 

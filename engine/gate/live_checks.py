@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import subprocess
 import sys
 import time
 import uuid
@@ -25,7 +24,16 @@ from typing import Any
 
 from engine.gate import exploits, output_excerpt, process_group
 from engine.gate.runtime import RuntimeEnv
-from engine.gate.sandbox import Limits, Sandbox, SandboxError, available, runtime_binds, sandboxed_server, uds_argv
+from engine.gate.sandbox import (
+    DEFAULT_LIMITS,
+    Limits,
+    Sandbox,
+    SandboxError,
+    available,
+    runtime_binds,
+    sandboxed_server,
+    uds_argv,
+)
 from engine.gate.sandbox.proxy import SocketProxy
 from engine.gate.trust_report import Check
 from engine.templates import VerifySettings
@@ -46,11 +54,13 @@ def why_not() -> str | None:
 
 @contextmanager
 def server(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float,
-           secret_key: str | None = None, limits: Limits = Limits()) -> Iterator[tuple[Sandbox, float]]:  # fmt: skip
+           secret_key: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[Sandbox, float]]:  # fmt: skip
     """The project's server in a sandbox, answered its health path; with the startup seconds."""
     argv = uds_argv(settings.boot)
     if argv is None:
-        raise SandboxError(f"the boot command {' '.join(settings.boot)!r} is not uvicorn; the sandbox serves uvicorn apps")
+        raise SandboxError(
+            f"the boot command {' '.join(settings.boot)!r} is not uvicorn; the sandbox serves uvicorn apps"
+        )
     env = {k: v.replace("{workdir}", "/data") for k, v in settings.env.items()}
     env |= {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONNOUSERSITE": "1"}
     if secret_key:
@@ -67,7 +77,9 @@ def sqlite_file(box: Sandbox, settings: VerifySettings) -> Path | None:
     return box.data_dir / m.group(1).removeprefix("/data/") if m else None
 
 
-def boot(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float, database: str | None) -> Check:
+def boot(
+    settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float, database: str | None
+) -> Check:
     """The boot check in the sandbox."""
     start = time.perf_counter()
     command = " ".join(settings.boot) + " (sandboxed, on a Unix socket)"
@@ -103,8 +115,10 @@ def attack(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, time
                                    output=output_excerpt.traceback(box.log()).text)  # fmt: skip
     except SandboxError as exc:
         detail = f"the server did not start in the sandbox: {exc.message}"
-        return [Check(n, "fail", round(time.perf_counter() - start, 2), detail=detail, output=exc.hint)
-                for n in ATTACK_NAMES[:1]] + [Check(n, "skip", detail="the server did not start") for n in ATTACK_NAMES[1:]]
+        return [
+            Check(n, "fail", round(time.perf_counter() - start, 2), detail=detail, output=exc.hint)
+            for n in ATTACK_NAMES[:1]
+        ] + [Check(n, "skip", detail="the server did not start") for n in ATTACK_NAMES[1:]]
     for c in checks:
         c.database = database
     return checks

@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -57,6 +56,9 @@ class Limits:
     file_mb: int | None = 256  # largest file it may write
     lifetime_s: float | None = 900.0  # wall clock from start to stop
     idle_s: float | None = None  # stop when no request came through the host side for this long
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @functools.cache
@@ -215,8 +217,14 @@ class Sandbox:
 
 @contextmanager
 def sandboxed_server(
-    argv: list[str], *, project: Path, ro_binds: list[Path], env: dict[str, str], limits: Limits = Limits(),
-    health_path: str = "/health", timeout: float = 60.0,
+    argv: list[str],
+    *,
+    project: Path,
+    ro_binds: list[Path],
+    env: dict[str, str],
+    limits: Limits = Limits(),
+    health_path: str = "/health",
+    timeout: float = 60.0,
 ) -> Iterator[tuple[Sandbox, float]]:
     """A started sandbox whose server answered ``health_path``, with its startup seconds; stopped after."""
     with tempfile.TemporaryDirectory(prefix="codebegen-sandbox-") as tmp:
@@ -292,4 +300,13 @@ def _command(argv: list[str], *, project: Path, ro_binds: list[Path], env: dict[
     return [*bwrap, "--", "/usr/bin/prlimit", *rlimits, "--", *argv]
 
 
-__all__ = ["Limits", "Sandbox", "SandboxError", "available", "runtime_binds", "sandboxed_server", "uds_argv"]
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Limits",
+    "Sandbox",
+    "SandboxError",
+    "available",
+    "runtime_binds",
+    "sandboxed_server",
+    "uds_argv",
+]
