@@ -1,0 +1,65 @@
+"""studio/preview.py: a verified run's preview opened through the studio's per-run path, only by
+its owner; Swagger UI's page and OpenAPI document point under that path; at most N at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+
+from engine.gate.sandbox import available
+from studio.preview import Previews, preview_router
+from tests.test_exploits import pristine  # noqa: F401  (the rendered library project)
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
+
+
+@pytest.fixture
+def studio(pristine: Path, runtime_cache: Path):  # noqa: F811
+    previews = Previews(cache_dir=runtime_cache, max_previews=1, idle_s=60)
+    runs = {("alice", "run1"): pristine, ("alice", "run2"): pristine}
+
+    def user_of(request: Request) -> str | None:  # the session cookie's user, in the real studio
+        return request.headers.get("x-test-user")
+
+    app = FastAPI()
+    app.include_router(preview_router(previews, user_of, lambda user, run: runs.get((user, run))))
+    with TestClient(app) as client:
+        yield client, previews
+    previews.stop_all()
+
+
+def test_owner_opens_swagger_and_calls_an_endpoint_another_user_cannot(studio) -> None:
+    client, previews = studio
+    alice, bob = {"x-test-user": "alice"}, {"x-test-user": "bob"}
+    assert client.post("/preview/run1/start", headers=bob).status_code == 404  # not bob's run
+    started = client.post("/preview/run1/start", headers=alice)
+    assert started.status_code == 200, started.text
+    assert started.json()["docs"] == "/preview/run1/docs"
+
+    docs = client.get("/preview/run1/docs", headers=alice)
+    assert docs.status_code == 200 and "'/preview/run1/openapi.json'" in docs.text
+    doc = client.get("/preview/run1/openapi.json", headers=alice).json()
+    assert doc["servers"] == [{"url": "/preview/run1"}]
+    assert doc["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == (
+        "/preview/run1/api/v1/auth/login"
+    )
+    # what Swagger UI's "Try it out" sends: the server under the prefix
+    r = client.post("/preview/run1/api/v1/auth/register", headers=alice,
+                    json={"email": "swagger@example.com", "password": "password123"})  # fmt: skip
+    assert r.status_code == 201, r.text
+    log = client.get("/preview/run1/log", headers=alice).json()
+    assert '"POST /api/v1/auth/register HTTP/1.1" 201' in log["text"] and log["running"]
+
+    for path in ("/preview/run1/docs", "/preview/run1/openapi.json", "/preview/run1/log", "/preview/run1/health"):
+        assert client.get(path, headers=bob).status_code == 404, path
+        assert client.get(path).status_code == 401, path
+    assert client.post("/preview/run1/stop", headers=bob).json() == {"stopped": False}
+
+    # at most max_previews at once
+    assert client.post("/preview/run2/start", headers=alice).status_code == 429
+    assert client.post("/preview/run1/stop", headers=alice).json() == {"stopped": True}
+    assert previews.running() == 0
+    assert client.get("/preview/run1/docs", headers=alice).status_code == 404
