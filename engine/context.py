@@ -44,7 +44,8 @@ class RuleCode:
 
 @dataclass(frozen=True)
 class FieldView:
-    name: str
+    name: str  # the spec's name: JSON key and column name ("class")
+    attr: str  # the Python attribute ("class_"); equal to name unless that would collide
     type: str
     required: bool
     unique: bool
@@ -54,6 +55,52 @@ class FieldView:
     enum_members: tuple[tuple[str, str], ...]  # (identifier, value)
     sample: Any  # a valid JSON value
     invalid: Any  # an invalid JSON value, or None when every JSON value is valid
+    min: float | None = None  # bounds the spec states (numbers)
+    max: float | None = None
+    max_length: int | None = None  # str/text: the spec's, else 255 for str, TEXT_MAX_LENGTH for text
+    pattern: str | None = None
+
+    @property
+    def bounds(self) -> dict[str, Any]:
+        """pydantic Field keyword arguments for the spec's bounds: {"ge": 1}, {"max_length": 80}."""
+        out: dict[str, Any] = {}
+        cast = int if self.type == "int" else float
+        if self.min is not None:
+            out["ge"] = cast(self.min)
+        if self.max is not None:
+            out["le"] = cast(self.max)
+        if self.type in ("str", "text") and self.max_length is not None:
+            out["max_length"] = self.max_length
+        if self.pattern is not None:
+            out["pattern"] = self.pattern
+        return out
+
+    @property
+    def checks(self) -> list[tuple[str, str]]:
+        """Database CHECK constraints as (name suffix, SQL): enum values and numeric bounds.
+        The column is always double-quoted (valid on SQLite and PostgreSQL)."""
+        col = '"' + self.name + '"'
+        out: list[tuple[str, str]] = []
+        if self.type == "enum" and self.values:
+            listed = ", ".join("'" + v.replace("'", "''") + "'" for v in self.values)
+            out.append((f"{self.name}_enum", f"{col} IN ({listed})"))
+        cast = int if self.type == "int" else float
+        if self.min is not None:
+            out.append((f"{self.name}_min", f"{col} >= {cast(self.min)!r}"))
+        if self.max is not None:
+            out.append((f"{self.name}_max", f"{col} <= {cast(self.max)!r}"))
+        return out
+
+    @property
+    def quoted(self) -> bool:
+        """Whether the column name must always be quoted in SQL: a key word of SQL or of SQLite
+        that a dialect might not quote by itself (SQLAlchemy's SQLite dialect leaves "returning")."""
+        return self.name in names.SQL_KEYWORDS
+
+    @property
+    def aliased(self) -> bool:
+        """Whether the attribute differs from the JSON key / column (a pydantic alias is needed)."""
+        return self.attr != self.name
 
     @property
     def sample_literal(self) -> str:
@@ -70,9 +117,10 @@ class RefView:
 
     key: str  # "author_id"
     role: str  # "author"
-    target: str  # entity name, "Author"
+    target: str  # the target's class name, "Author" (a key of the context's ``entity``)
     required: bool
     one_to_one: bool
+    cascade: bool = False  # deleting the target deletes these rows (else 409 while they exist)
 
 
 @dataclass(frozen=True)
@@ -90,8 +138,9 @@ class LinkView:
 
 @dataclass
 class EntityView:
-    name: str  # "FuelPurchase"
-    module: str  # "fuel_purchase"
+    name: str  # the Python class, "FuelPurchase" ("Query_" where the spec name would collide)
+    spec_name: str  # the spec's name, "FuelPurchase" / "Query": schema names, messages, docs
+    module: str  # "fuel_purchase" ("table_" where the spec name would collide)
     table: str  # "fuel_purchases"
     plural: str  # "fuel_purchases" (variable names)
     url: str  # "fuel-purchases"
@@ -100,9 +149,13 @@ class EntityView:
     owned: bool
     description: str
     fields: list[FieldView]
+    writable_by: str = "admin"  # with auth: who writes a shared entity ("admin" or "any_user")
+    owner_key: str = "owner_id"  # the ownership column; "created_by_id" where a reference is owner_id
     refs: list[RefView] = field(default_factory=list)
     links: list[LinkView] = field(default_factory=list)
     referenced_by: list[str] = field(default_factory=list)  # entity names that point here
+    # (source class name, the source's RefView) for each many_to_one/one_to_one pointing here
+    incoming: list[tuple[str, RefView]] = field(default_factory=list)
 
     @property
     def enum_fields(self) -> list[FieldView]:
@@ -125,7 +178,13 @@ def _json_py_literal(value: Any) -> str:
     return names.py_literal(value)
 
 
-def _field_view(entity: EntitySpec, f: FieldSpec, index: int = 0) -> FieldView:
+def _field_view(
+    entity: EntitySpec,
+    f: FieldSpec,
+    index: int = 0,
+    unsafe: frozenset[str] = frozenset(),
+    classes: frozenset[str] = frozenset(),
+) -> FieldView:
     sample, invalid = _SAMPLES[f.type]
     # Samples differ by field position, so a rule like "end_date after start_date" holds for
     # the valid sample row (later fields get later dates, larger numbers).
@@ -139,19 +198,35 @@ def _field_view(entity: EntitySpec, f: FieldSpec, index: int = 0) -> FieldView:
     if f.type == "enum":
         sample = values[0]
     if f.type == "str":
-        sample = f"sample {f.name.replace('_', ' ')}"
+        sample = f"sample {f.name.replace('_', ' ')}"[: f.max_length or 255]
+    if f.type in ("int", "float", "decimal") and (f.min is not None or f.max is not None):
+        number = float(sample)
+        if f.min is not None and number < f.min:
+            number = f.min
+        if f.max is not None and number > f.max:
+            number = f.max
+        sample = int(number) if f.type == "int" else (f"{number:.2f}" if f.type == "decimal" else number)
     return FieldView(
         name=f.name,
+        attr=names.attribute_name(f.name, unsafe),
         type=f.type,
         required=f.required,
         unique=f.unique,
         description=f.description,
         values=values,
-        enum_class=entity.name + names.pascal(f.name) if f.type == "enum" else "",
+        enum_class=_enum_class(entity, f, classes) if f.type == "enum" else "",
         enum_members=tuple((names.enum_member(v), v) for v in values),
         sample=sample,
         invalid=invalid,
+        min=f.min,
+        max=f.max,
+        max_length=f.max_length,
+        pattern=f.pattern,
     )
+
+
+def _enum_class(entity: EntitySpec, f: FieldSpec, unsafe: frozenset[str]) -> str:
+    return names.class_name(entity.name + names.pascal(f.name), unsafe)
 
 
 def _title(snake: str) -> str:
@@ -159,23 +234,35 @@ def _title(snake: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _entity_view(e: EntitySpec) -> EntityView:
-    module = names.snake(e.name)
+def _entity_view(e: EntitySpec, cls: str, unsafe: frozenset[str], unsafe_attributes: frozenset[str]) -> EntityView:
+    module = names.module_name(e.name, unsafe)
+    classes = unsafe
+    spoken = names.snake(e.name)
     return EntityView(
-        name=e.name,
+        name=cls,
+        spec_name=e.name,
         module=module,
         table=names.table_name(e.name),
         plural=names.plural(module),
         url=names.url_path(e.name),
-        title=_title(module),
-        title_plural=_title(names.plural(module)),
+        title=_title(spoken),
+        title_plural=_title(names.plural(spoken)),
         owned=e.owned,
         description=e.description,
-        fields=[_field_view(e, f, i) for i, f in enumerate(e.fields)],
+        writable_by=e.writable_by,
+        fields=[_field_view(e, f, i, unsafe_attributes, classes) for i, f in enumerate(e.fields)],
     )
 
 
-def _link_view(r: RelationshipSpec) -> LinkView:
+def class_names(spec: ProjectSpec, unsafe: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Spec entity name -> Python class name, never meeting an import, a builtin, another
+    entity's schema classes (``QueryCreate``) or enum classes (``BookStatus``)."""
+    derived = {e.name + suffix for e in spec.entities for suffix in ("Create", "Update", "Public", "Filter")}
+    derived |= {e.name + names.pascal(f.name) for e in spec.entities for f in e.fields if f.type == "enum"}
+    return {e.name: names.class_name(e.name, unsafe | derived) for e in spec.entities}
+
+
+def _link_view(r: RelationshipSpec, cls: dict[str, str], unsafe_attributes: frozenset[str]) -> LinkView:
     source = names.snake(r.source)
     target_col = f"{r.role}_id"
     source_col = f"{source}_id"
@@ -184,8 +271,8 @@ def _link_view(r: RelationshipSpec) -> LinkView:
     return LinkView(
         key=r.key,
         role=r.role,
-        attr=names.plural(r.role),
-        target=r.target,
+        attr=names.attribute_name(names.plural(r.role), unsafe_attributes),
+        target=cls[r.target],
         table=f"{source}_{r.role}_links",
         source_column=source_col,
         target_column=target_col,
@@ -196,7 +283,7 @@ def dependency_order(spec: ProjectSpec) -> list[str]:
     """Entity names so that every referenced table comes before the tables referencing it."""
     deps = {e.name: set() for e in spec.entities}
     for r in spec.relationships:
-        if r.kind != "many_to_many" and r.source != r.target:
+        if r.kind != "many_to_many" and r.source != r.target and r.source in deps and r.target in deps:
             deps[r.source].add(r.target)
     order: list[str] = []
     placed: set[str] = set()
@@ -210,32 +297,60 @@ def dependency_order(spec: ProjectSpec) -> list[str]:
     return order
 
 
-def build_context(spec: ProjectSpec) -> dict[str, Any]:
-    """Everything a template may use. Keys are documented in templates/README.md."""
-    views = {e.name: _entity_view(e) for e in spec.entities}
+def build_context(
+    spec: ProjectSpec, unsafe: frozenset[str] = frozenset(), unsafe_attributes: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Everything a template may use. Keys are documented in templates/README.md.
+
+    ``unsafe`` are the names the templates bind (``engine.templates.code_names``): an entity
+    class or module meeting one gets a code-side suffix; ``unsafe_attributes`` likewise for
+    field attributes. Outside names (URL, JSON key, table, column) stay the spec's.
+    """
+    original = spec
+    login = spec.entity("User") if spec.auth else None  # extends the built-in login user
+    if login is not None:
+        spec = spec.model_copy(update={"entities": [e for e in spec.entities if e is not login]})
+    cls = class_names(spec, unsafe)
+    # enum classes ("BookStatus") never meet a schema class ("BookUpdate" for a field "update")
+    taken = unsafe | set(cls.values()) | {e.name + x for e in spec.entities for x in ("Create", "Update", "Public", "Filter")}
+    views = {e.name: _entity_view(e, cls[e.name], frozenset(taken), unsafe_attributes) for e in spec.entities}
+    user = None
+    if spec.auth:  # the login user: a view other entities' references can point at
+        user = _entity_view(login or EntitySpec(name="User"), "User", frozenset(taken), unsafe_attributes)
+        user.module, user.table, user.url, user.plural = "user", "users", "users", "users"
+        cls["User"] = "User"
     for r in spec.relationships:
         src = views[r.source]
         if r.kind == "many_to_many":
-            src.links.append(_link_view(r))
+            src.links.append(_link_view(r, cls, unsafe_attributes))
         else:
-            src.refs.append(
-                RefView(key=r.key, role=r.role, target=r.target, required=r.required,
-                        one_to_one=r.kind == "one_to_one")
-            )  # fmt: skip
-        if r.source not in views[r.target].referenced_by:
-            views[r.target].referenced_by.append(r.source)
+            ref = RefView(key=r.key, role=r.role, target=cls[r.target], required=r.required,
+                          one_to_one=r.kind == "one_to_one", cascade=r.cascade)  # fmt: skip
+            src.refs.append(ref)
+            if (incoming := views.get(r.target) or user) is not None:
+                incoming.incoming.append((cls[r.source], ref))
+        target = views.get(r.target) or user
+        if target is not None and cls[r.source] not in target.referenced_by:
+            target.referenced_by.append(cls[r.source])
+    for v in views.values():  # an Owner entity's reference takes owner_id; ownership moves aside
+        if v.owned and any(k.key == "owner_id" for k in [*v.refs, *v.links]):
+            v.owner_key = "created_by_id"
     ordered = [views[n] for n in dependency_order(spec)]
+    lookup = {v.name: v for v in ordered} | ({"User": user} if user is not None else {})
     return {
-        "spec": spec,
-        "spec_json": spec.model_dump_json(indent=2),
+        "spec": original,
+        "spec_json": original.model_dump_json(indent=2),
         "project": {
             "name": spec.name,
             "title": _title(spec.name),
             "description": spec.description,
             "auth": spec.auth,
             "has_owned": any(e.owned for e in spec.entities),
+            "has_shared": spec.auth and any(not e.owned for e in spec.entities),
+            # with auth: the login user (its extra fields come from a spec entity named User)
+            "user": user,
         },
         "entities": ordered,
-        "entity": {v.name: v for v in ordered},
+        "entity": lookup,
         "field_types": sorted({f.type for v in ordered for f in v.fields}),
     }

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine import names
 from engine.errors import EngineError
 
 TYPE_CLASS = {
@@ -35,18 +36,8 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _singular(n: str) -> str:
-    if n.endswith("ies") and len(n) > 4:
-        return n[:-3] + "y"
-    if n.endswith("ses") and len(n) > 4:
-        return n[:-2]
-    if n.endswith("s") and not n.endswith("ss") and len(n) > 3:
-        return n[:-1]
-    return n
-
-
 def _ent_key(name: str) -> str:
-    return _singular(_norm(name))
+    return names.singular(_norm(name))
 
 
 def _field_tokens(name: str) -> set[str]:

@@ -8,6 +8,8 @@ call models (``engine.pipeline`` does).
 
 from __future__ import annotations
 
+import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +43,22 @@ def failed_verification(report: TrustReport, workspace: Workspace) -> Verificati
     )
 
 
+def write_env_file(project: Path) -> Path | None:
+    """``.env`` from the project's ``.env.example`` with a fresh random SECRET_KEY (never a known
+    default); kept out of git and the image by the project's .gitignore and .dockerignore."""
+    example, target = project / ".env.example", project / ".env"
+    if not example.is_file() or target.exists():
+        return None
+    text = example.read_text(encoding="utf-8")
+    secret = secrets.token_urlsafe(48)
+    text, n = re.subn(r"^SECRET_KEY=.*$", f"SECRET_KEY={secret}", text, flags=re.M)
+    if not n:
+        text += f"SECRET_KEY={secret}\n"
+    target.write_text(text, encoding="utf-8")
+    target.chmod(0o600)
+    return target
+
+
 def generate_project(
     spec: ProjectSpec,
     out_dir: str | Path,
@@ -72,4 +90,5 @@ def generate_project(
             report.write(ws.path)
             if not report.passed:
                 raise failed_verification(report, ws)
+        write_env_file(ws.path)
         return GenerateResult(out_dir=ws.place(), files=files, report=report, render_seconds=render_seconds)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import VerificationError
+from engine.gate.live_checks import server_argv
 from engine.gate.runtime import ensure_runtime
 from engine.gate.sandbox import Limits, Sandbox, SandboxError, available, runtime_binds, uds_argv
 from engine.gate.sandbox.proxy import SocketProxy
@@ -74,14 +75,14 @@ def start_preview(
         raise SandboxError(f"preview refused: {why}", hint="install bubblewrap (make system-deps)")
     project_dir = Path(project_dir).resolve()
     settings = load_template(project_template(project_dir), templates_root).manifest.verify
-    argv = uds_argv(settings.boot)
-    if argv is None:
+    if uds_argv(settings.boot) is None:
         raise VerificationError(f"preview refused: the template's boot command {settings.boot} is not uvicorn")
     runtime = ensure_runtime(project_dir / settings.requirements, cache_dir=cache_dir)
+    argv = server_argv(settings, runtime)
     env = {k: v.replace("{workdir}", "/data") for k, v in settings.env.items()}
     env |= {"SECRET_KEY": secrets.token_urlsafe(32), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1"}
     state = Path(tempfile.mkdtemp(prefix="codebegen-preview-"))
-    box = Sandbox.start([str(runtime.python), *argv], project=project_dir, ro_binds=runtime_binds(runtime.path),
+    box = Sandbox.start(argv, project=project_dir, ro_binds=runtime_binds(runtime.path),
                         env=env, state=state, limits=limits)  # fmt: skip
     try:
         seconds = box.wait_ready(settings.health_path, timeout=timeout)

@@ -2,15 +2,15 @@
 
 Owns the pydantic models, their JSON schema and every rule a spec must obey before a template
 sees it. ``load_spec`` / ``parse_spec`` turn outside input into a ``ProjectSpec`` or raise
-``SpecError`` whose ``problems`` name each violation precisely ("entity 'Book', field 'class':
-'class' is a Python reserved word"). It does not clean up sloppy model output; the parse stage
+``SpecError`` whose ``problems`` name each violation precisely, with a fix ("entity 'Book',
+field 'Unit Price': ... write it as 'unit_price'"). Any identifier is a valid name, reserved
+words included: templates keep it outside and give the code a safe name (``engine.names``). It does not clean up sloppy model output; the parse stage
 does that before calling in here.
 """
 
 from __future__ import annotations
 
 import json
-import keyword
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,9 +28,12 @@ FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]
 RelationshipKind = Literal["many_to_one", "one_to_one", "many_to_many", "one_to_many"]
 
 IMPLICIT_FIELDS = frozenset({"id", "created_at", "updated_at", "owner_id"})
+# What the login user (auth: true) has built in; a spec entity named User adds fields to it.
+USER_BUILTIN_FIELDS = frozenset({"email", "password", "hashed_password", "is_active", "is_superuser"})
 MAX_NAME = 48  # leaves room for suffixes under PostgreSQL's 63-byte identifier limit
 
 # PostgreSQL's reserved key words (SQL:2016 reserved ones it enforces), plus a few SQLite adds.
+# Not refused: generated code quotes them. The name tests use them as entity and field names.
 SQL_RESERVED = frozenset(
     """all analyse analyze and any array as asc asymmetric authorization binary both case cast
     check collate collation column concurrently constraint create cross current_catalog
@@ -42,45 +45,31 @@ SQL_RESERVED = frozenset(
     symmetric system_user table tablesample then to trailing true union unique user using
     variadic verbose when where window with autoincrement index transaction vacuum""".split()
 )
-# Attribute names the generated pydantic / SQLAlchemy classes already use.
-CLASS_RESERVED = frozenset(
-    {"metadata", "registry", "query", "model_config", "model_fields", "model_dump", "model_validate",
-     "model_copy", "model_extra", "model_fields_set", "model_computed_fields", "model_post_init",
-     "model_json_schema", "model_construct", "model_validate_json", "model_dump_json", "self",
-     "password", "hashed_password", "owner", "session",
-     # names generated class bodies call or annotate with; a field may not shadow them
-     "str", "int", "float", "bool", "list", "dict", "set", "frozenset", "tuple", "bytes", "object",
-     "sa", "mapped_column", "relationship", "enum"}
-)  # fmt: skip
-# Module names the templates use themselves; an entity whose module name is one of these would
-# overwrite a template file (app/models/base.py, tests/test_health.py, ...).
-TEMPLATE_MODULES = frozenset(
-    {"base", "user", "users", "auth", "health", "config", "main", "deps", "crud", "db", "security",
-     "table", "tables", "types", "env", "factories", "conftest", "rules", "api", "core", "models", "schemas"}
-)  # fmt: skip
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 _PASCAL = re.compile(r"^[A-Z][a-zA-Z0-9]*$")
 
 _Strict = ConfigDict(extra="forbid", strict=True, str_strip_whitespace=True)
 
 
-def _reserved(word: str) -> str | None:
-    if keyword.iskeyword(word) or keyword.iskeyword(word.capitalize()):
-        return "a Python reserved word"
-    if keyword.issoftkeyword(word):
-        return "a Python soft keyword"
-    if word.lower() in SQL_RESERVED:
-        return "an SQL reserved word"
-    return None
+def _suggest_snake(name: str) -> str:
+    words = re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", name)
+    out = "_".join(w.lower() for w in words) or "name"
+    return out if out[0].isalpha() else "n_" + out
+
+
+def _suggest_pascal(name: str) -> str:
+    return names.pascal(_suggest_snake(name)) if not name[:1].isdigit() else "N" + names.pascal(_suggest_snake(name))
 
 
 def _check_snake(kind: str, name: str) -> list[str]:
+    """Only what is not a snake_case identifier at all is refused; reserved words are fine
+    (generated code gives them a code-side name, ``engine.names``)."""
     if not _SNAKE.match(name):
-        return [f"{kind} {name!r} is not a snake_case identifier (lower-case letters, digits, _)"]
+        return [f"{kind} {name!r} is not a snake_case identifier (lower-case letters, digits, _); "
+                f"write it as {_suggest_snake(name)[:MAX_NAME]!r}"]  # fmt: skip
     if len(name) > MAX_NAME:
-        return [f"{kind} {name!r} is longer than {MAX_NAME} characters"]
-    why = _reserved(name)
-    return [f"{kind} {name!r} is {why}; rename it"] if why else []
+        return [f"{kind} {name!r} is longer than {MAX_NAME} characters; shorten it to {name[:MAX_NAME].rstrip('_')!r}"]
+    return []
 
 
 class FieldSpec(BaseModel):
@@ -94,6 +83,43 @@ class FieldSpec(BaseModel):
     unique: bool = Field(False, description="whether two rows may not share a value")
     values: list[str] | None = Field(None, description="the allowed values of an enum field")
     description: str = Field("", max_length=500, description="what the field holds")
+    min: float | None = Field(None, description="smallest allowed value of an int, float or decimal field")
+    max: float | None = Field(None, description="largest allowed value of an int, float or decimal field")
+    max_length: int | None = Field(None, ge=1, description="most characters a str or text field may hold")
+    pattern: str | None = Field(None, max_length=200, description="a regular expression a str field must match")
+
+
+NUMERIC_TYPES = frozenset({"int", "float", "decimal"})
+STR_MAX = 255  # a str column is VARCHAR(255)
+TEXT_MAX = 1_000_000
+
+
+def _bound_problems(where: str, f: FieldSpec) -> list[str]:
+    """min/max on numbers, max_length/pattern on strings, each consistent."""
+    p: list[str] = []
+    if (f.min is not None or f.max is not None) and f.type not in NUMERIC_TYPES:
+        p.append(f"{where}: min/max only apply to int, float and decimal fields (type is {f.type!r}); remove them")
+    if f.min is not None and f.max is not None and f.min > f.max:
+        p.append(f"{where}: min {f.min:g} is larger than max {f.max:g}; swap them")
+    if f.type == "int":
+        for key, bound in (("min", f.min), ("max", f.max)):
+            if bound is not None and (bound != int(bound) or abs(bound) > 2**31 - 1):
+                p.append(f"{where}: {key} {bound:g} is not a 32-bit integer; use a whole number within ±2147483647")
+    if f.max_length is not None:
+        if f.type not in ("str", "text"):
+            p.append(f"{where}: max_length only applies to str and text fields (type is {f.type!r}); remove it")
+        elif f.max_length > (STR_MAX if f.type == "str" else TEXT_MAX):
+            limit = STR_MAX if f.type == "str" else TEXT_MAX
+            p.append(f"{where}: max_length {f.max_length} is above the {f.type} limit {limit}; "
+                     f"{'make it a text field' if f.type == 'str' else 'lower it'}")  # fmt: skip
+    if f.pattern is not None:
+        if f.type not in ("str", "text"):
+            p.append(f"{where}: pattern only applies to str and text fields (type is {f.type!r}); remove it")
+        try:
+            re.compile(f.pattern)
+        except re.error as exc:
+            p.append(f"{where}: pattern {f.pattern!r} is not a regular expression ({exc}); fix or remove it")
+    return p
 
 
 class EntitySpec(BaseModel):
@@ -103,6 +129,11 @@ class EntitySpec(BaseModel):
 
     name: str = Field(description="PascalCase singular entity name, e.g. 'FuelPurchase'")
     owned: bool = Field(False, description="rows belong to the user who created them (needs auth)")
+    writable_by: Literal["admin", "any_user"] = Field(
+        "admin",
+        description="with auth, who may create, change and delete rows of a shared (not owned) entity: "
+        "'admin' (the default) or 'any_user' (any signed-in user); reads are open to every signed-in user",
+    )
     fields: list[FieldSpec] = Field(default_factory=list, description="the entity's own fields")
     description: str = Field("", max_length=500, description="what the entity is")
 
@@ -119,6 +150,11 @@ class RelationshipSpec(BaseModel):
     target: str = Field(description="entity that is referenced")
     kind: RelationshipKind = Field(description="many_to_one, one_to_one or many_to_many")
     required: bool = Field(False, description="whether a source row must reference a target")
+    cascade: bool = Field(
+        False,
+        description="deleting a target row deletes the source rows pointing at it; otherwise (the "
+        "default) the delete is refused with 409 while required rows still point at it",
+    )
     name: str | None = Field(
         None,
         description="optional snake_case role name for the reference; default the target's "
@@ -158,7 +194,10 @@ class ProjectSpec(BaseModel):
 
     name: str = Field(description="snake_case project name, e.g. 'library'")
     description: str = Field("", max_length=2000, description="one-line summary of the backend")
-    auth: bool = Field(False, description="JWT login; adds the implicit User entity")
+    auth: bool = Field(
+        False,
+        description="JWT login; adds the implicit User entity (an entity named User extends it with its fields)",
+    )
     entities: Annotated[list[EntitySpec], Field(min_length=1)] = Field(description="the resources, at least one")
     relationships: list[RelationshipSpec] = Field(default_factory=list)
     rules: list[RuleSpec] = Field(default_factory=list, description="business rules beyond CRUD")
@@ -179,26 +218,35 @@ def spec_problems(spec: ProjectSpec) -> list[str]:
     p: list[str] = []
     p += _check_snake("project name", spec.name)
     seen_entities: dict[str, str] = {}
+    seen_tables: dict[str, str] = {"users": "User"} if spec.auth else {}
     for e in spec.entities:
         where = f"entity {e.name!r}"
         if not _PASCAL.match(e.name):
-            p.append(f"{where}: name is not PascalCase (e.g. 'OrderItem')")
+            p.append(f"{where}: name is not PascalCase; write it as {_suggest_pascal(e.name)[:MAX_NAME]!r}")
             continue
         if len(e.name) > MAX_NAME:
-            p.append(f"{where}: name is longer than {MAX_NAME} characters")
+            p.append(f"{where}: name is longer than {MAX_NAME} characters; shorten it")
+        # Any identifier works: the templates keep the name outside (URL, table) and give the
+        # code a safe module and class name (engine.names.module_name / class_name).
         snake_name = names.snake(e.name)
-        # The snake name becomes module and variable names, the plural the table name.
-        if keyword.iskeyword(snake_name) or keyword.issoftkeyword(snake_name):
-            p.append(f"{where}: {snake_name!r} is a Python reserved word; rename the entity")
-        elif snake_name in TEMPLATE_MODULES and not (snake_name == "user" and not spec.auth):
-            p.append(f"{where}: {snake_name!r} is a module name the templates use; rename the entity")
-        elif names.table_name(e.name) in SQL_RESERVED:
-            p.append(f"{where}: its table name {names.table_name(e.name)!r} is an SQL reserved word; rename it")
         if snake_name in seen_entities:
             p.append(f"{where}: duplicate of entity {seen_entities[snake_name]!r}")
+        table = names.table_name(e.name)
+        if table in seen_tables and seen_tables[table] != e.name and not (spec.auth and e.name == "User"):
+            p.append(f"{where}: its table and URL {table!r} are also {seen_tables[table]!r}'s; rename one of them")
+        seen_tables.setdefault(table, e.name)
         seen_entities[snake_name] = e.name
-        if spec.auth and snake_name == "user":
-            p.append(f"{where}: the User entity is implicit when auth is on; remove it")
+        if spec.auth and e.name == "User":  # the login user, extended by these fields
+            if e.owned:
+                p.append(f"{where}: the login user cannot be owned; set owned to false")
+            for f in e.fields:
+                if f.name in USER_BUILTIN_FIELDS:
+                    p.append(f"{where}, field {f.name!r}: the login user has it built in; remove it")
+            if any(r.source == "User" for r in spec.relationships):
+                p.append(f"{where}: the login user holds no references; point the relationship from the "
+                         "other entity to User instead")  # fmt: skip
+        elif spec.auth and table == "users":
+            p.append(f"{where}: its table 'users' is the login user's; name the entity 'User' to extend it")
         if e.owned and not spec.auth:
             p.append(f"{where}: owned is true but auth is false; turn auth on or owned off")
         seen_fields: set[str] = set()
@@ -209,8 +257,6 @@ def spec_problems(spec: ProjectSpec) -> list[str]:
                 p += [f"{fwhere}: {b}" for b in bad]
             elif f.name in IMPLICIT_FIELDS:
                 p.append(f"{fwhere}: {f.name!r} is added to every entity; do not list it")
-            elif f.name in CLASS_RESERVED or f.name.startswith("_"):
-                p.append(f"{fwhere}: {f.name!r} clashes with generated code; rename it")
             if f.name in seen_fields:
                 p.append(f"{fwhere}: duplicate field")
             seen_fields.add(f.name)
@@ -218,6 +264,7 @@ def spec_problems(spec: ProjectSpec) -> list[str]:
                 p += _enum_problems(fwhere, f.values)
             elif f.values is not None:
                 p.append(f"{fwhere}: values are only allowed on enum fields (type is {f.type!r})")
+            p += _bound_problems(fwhere, f)
             if f.unique and f.type in ("json", "text", "bool"):
                 p.append(f"{fwhere}: a {f.type} field cannot be unique")
     p += _relationship_problems(spec, seen_entities)

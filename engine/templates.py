@@ -15,10 +15,12 @@ Payload conventions, so a new template needs no Python change:
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib.metadata
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -81,6 +83,7 @@ class VerifySettings(BaseModel):
         description="python arguments that serve the app",
     )
     health_path: str = "/health"
+    python: str = Field("3.11", description="the Python version the gate verifies on; the Dockerfile's runtime image uses it")
     boot_note: str = Field("", description="what the boot check does and does not prove")
     real_server_note: str = Field("", description="checks that ran against a stand-in instead of a real server, if any")
 
@@ -173,6 +176,108 @@ def check_supported(spec: ProjectSpec, template: Template) -> None:
         )
 
 
+_IMPORT_FROM = re.compile(r"^\s*from\s+[\w.{} ]+?\s+import\s+(\([^)]*\)|[^\n#]+)", re.M)
+_IMPORT = re.compile(r"^\s*import\s+([^\n#]+)", re.M)
+_TOP_LEVEL = re.compile(r"^(?:async\s+def|def|class)\s+(\w+)|^(\w+)\s*(?::[^=\n]*)?=", re.M)
+
+
+def _imported_names(text: str) -> set[str]:
+    out: set[str] = set()
+    for m in _IMPORT_FROM.finditer(text):
+        for part in m.group(1).strip("() \n").replace("\n", " ").split(","):
+            words = part.split()
+            if words:
+                out.add(words[-1])  # "x as y" binds y
+    for m in _IMPORT.finditer(text):
+        for part in m.group(1).split(","):
+            words = part.split()
+            if words:
+                out.add(words[-1] if "as" in words else words[0].split(".")[0])
+    return {n for n in out if names.is_identifier(n)}
+
+
+def _class_attributes(node: ast.ClassDef) -> set[str]:
+    out: set[str] = set()
+    for item in node.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            out.add(item.target.id)
+        elif isinstance(item, ast.Assign):
+            out |= {t.id for t in item.targets if isinstance(t, ast.Name)}
+        elif isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+            out.add(item.name)
+    return out
+
+
+# The payload folders whose modules define the entity classes (model, schema, table modules):
+# a field's attribute must not shadow what these modules bind.
+CLASS_MODULE_DIRS = ("app/models", "app/schemas", "app/db")
+
+
+def template_identifiers(template: Template, under: tuple[str, ...] = ()) -> frozenset[str]:
+    """Every name the template's Python imports or defines at module level, and its file names.
+
+    Read from the payload itself, so a new import in a template is covered without a list to
+    keep: the render context gives a spec name that meets one of these a code-side suffix.
+    ``under`` limits the scan to payload folders (``CLASS_MODULE_DIRS`` for field attributes).
+    """
+    return _template_identifiers(str(template.files_dir), under)
+
+
+@functools.lru_cache(maxsize=32)
+def _template_identifiers(files_dir: str, under: tuple[str, ...]) -> frozenset[str]:
+    found: set[str] = set()
+    root = Path(files_dir)
+    for src in root.rglob("*"):
+        rel = src.relative_to(root).as_posix()
+        if "__pycache__" in src.parts or (under and not rel.startswith(under)):
+            continue
+        stem = src.name.split(".")[0]
+        for name in (stem, stem.removeprefix("test_"), stem.removesuffix("_rules")):
+            if names.is_identifier(name) and "__entity__" not in name:
+                found.add(name)
+        if src.is_file() and src.suffix in (".py", ".jinja") and not src.name.endswith((".md.jinja", ".toml.jinja")):
+            text = src.read_text(encoding="utf-8", errors="replace")
+            found |= _imported_names(text)
+            found |= {a or b for a, b in _TOP_LEVEL.findall(text)}
+
+    found |= _base_class_attributes(root, under)
+    return frozenset(n for n in found if names.is_identifier(n))
+
+
+_ENTITY_CLASS = re.compile(r"^class \{\{[^}]*\}\}\w*\(([^)]*)\):", re.M)
+
+
+def _base_class_attributes(root: Path, under: tuple[str, ...]) -> set[str]:
+    """What the classes the per-entity classes derive from define (``UpdateModel.not_nullable``)."""
+    bases: set[str] = set()
+    for src in root.rglob("*__entity__*.jinja"):
+        for m in _ENTITY_CLASS.finditer(src.read_text(encoding="utf-8")):
+            bases |= {b.strip() for b in m.group(1).split(",")}
+    out: set[str] = set()
+    for src in root.rglob("*.py"):
+        rel = src.relative_to(root).as_posix()
+        if "__pycache__" in src.parts or (under and not rel.startswith(under)):
+            continue
+        for node in ast.parse(src.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and node.name in bases:
+                out |= _class_attributes(node)
+    return out
+
+
+@functools.lru_cache(maxsize=4)
+def all_template_identifiers(under: tuple[str, ...] = ()) -> frozenset[str]:
+    """The union over every installed template, so a spec gets the same code names on each."""
+    out: frozenset[str] = frozenset()
+    for name in list_templates():
+        out |= template_identifiers(load_template(name), under)
+    return out
+
+
+def code_names() -> dict[str, frozenset[str]]:
+    """What ``build_context`` keeps spec names away from: every template name, class-module names."""
+    return {"unsafe": all_template_identifiers(), "unsafe_attributes": all_template_identifiers(CLASS_MODULE_DIRS)}
+
+
 def _environment(template: Template) -> jinja2.Environment:
     return _environment_for(str(template.files_dir))
 
@@ -225,9 +330,10 @@ def render(
     check_supported(spec, template)
     rules = rules or {}
     env = _environment(template)
-    ctx = build_context(spec)
+    ctx = build_context(spec, **code_names())
     ctx["template"] = template.manifest
     ctx["codebegen_version"] = codebegen_version()
+    ctx["python_version"] = template.manifest.verify.python
     out_dir = out_dir.resolve()
     written: list[Path] = []
     for src in sorted(template.files_dir.rglob("*")):
@@ -250,7 +356,7 @@ def render(
                 raise TemplateError(f"template {template.name!r}: {rel_posix} renders outside the project")
             if src.suffix == ".jinja":
                 try:
-                    text = env.get_template(rel_posix).render(**ctx, e=e, rules=rules.get(e.name, []) if e else [])
+                    text = env.get_template(rel_posix).render(**ctx, e=e, rules=rules.get(e.spec_name, []) if e else [])
                 except Exception as exc:  # a template bug of any kind names the file
                     raise TemplateError(f"template {template.name!r}, {rel_posix}: {exc}") from exc
                 if not text.strip():

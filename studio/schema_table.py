@@ -106,10 +106,10 @@ def mermaid(spec: dict[str, Any]) -> str:
     """A Mermaid ``erDiagram`` of the spec, fenced for gr.Markdown (which draws it)."""
     lines = ["```mermaid", "erDiagram"]
     if spec.get("auth"):
-        lines += ["    User {", "        uuid id PK", "        email email", "    }"]
+        lines += ["    User {", "        int id PK", "        email email", "    }"]
     for entity in spec.get("entities", []):
         lines.append(f"    {entity['name']} {{")
-        lines.append("        uuid id PK")
+        lines.append("        int id PK")
         for f in entity.get("fields", []):
             marks = " UK" if f.get("unique") else ""
             lines.append(f"        {f['type']} {f['name']}{marks}")

@@ -17,6 +17,7 @@ import httpx
 
 from engine.context import build_context
 from engine.spec import ProjectSpec
+from engine.templates import code_names
 
 API = "/api/v1"
 PASSWORD = "a long enough password"
@@ -66,20 +67,44 @@ def _value(field: Any) -> Any:
     }.get(field.type, field.sample)
 
 
+# The admin the server makes at startup (CONTRACT §3a: FIRST_SUPERUSER / FIRST_SUPERUSER_PASSWORD).
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "an admin's long password"
+
+
+def admin_env() -> dict[str, str]:
+    """The environment a served project needs for the walk's admin."""
+    return {"FIRST_SUPERUSER": ADMIN_EMAIL, "FIRST_SUPERUSER_PASSWORD": ADMIN_PASSWORD}
+
+
 class ContractClient:
     def __init__(self, base_url: str, spec: ProjectSpec) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=30)
         self.spec = spec
-        self.ctx = build_context(spec)
+        self.ctx = build_context(spec, **code_names())
         self.rows: dict[str, list[dict[str, Any]]] = {}
-        self.headers: dict[str, str] = {}
-        self.other: dict[str, str] = {}
+        self.headers: dict[str, str] = {}  # the admin's (with auth): writes every entity
+        self.user: dict[str, str] = {}  # an ordinary signed-in user
+        self.other: dict[str, str] = {}  # a second ordinary user
 
     # -- auth -------------------------------------------------------------------------------
+    def user_fields(self) -> dict[str, Any]:
+        """Values of the login user's own fields (a spec entity named User extends it)."""
+        user = self.ctx["project"]["user"]
+        return {f.name: _value(f) for f in user.fields} if user is not None else {}
+
+    def log_in(self, email: str, password: str = PASSWORD) -> dict[str, str]:
+        r = self.http.post(f"{API}/auth/login", data={"username": email, "password": password})
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
     def sign_in(self, email: str) -> dict[str, str]:
-        r = self.http.post(f"{API}/auth/register", json={"email": email, "password": PASSWORD})
+        extra = self.user_fields()
+        r = self.http.post(f"{API}/auth/register", json={"email": email, "password": PASSWORD} | extra)
         assert r.status_code == 201, r.text
-        again = self.http.post(f"{API}/auth/register", json={"email": email, "password": PASSWORD})
+        _assert_has(extra, r.json(), "registration with the user's own fields")
+        assert r.json().get("is_superuser") is False, "a registered account is not an admin"
+        again = self.http.post(f"{API}/auth/register", json={"email": email, "password": PASSWORD} | extra)
         assert again.status_code in (400, 409), again.text
         wrong = self.http.post(f"{API}/auth/login", data={"username": email, "password": "wrong password!"})
         assert wrong.status_code == 401, wrong.text
@@ -90,8 +115,35 @@ class ContractClient:
         headers = {"Authorization": f"Bearer {token['access_token']}"}
         me = self.http.get(f"{API}/users/me", headers=headers)
         assert me.status_code == 200 and me.json()["email"] == email, me.text
+        _assert_has(extra, me.json(), "/users/me with the user's own fields")
         assert self.http.get(f"{API}/users/me").status_code == 401
+        self.rows.setdefault("User", []).append(me.json())  # what references to User point at
         return headers
+
+    def accounts(self) -> None:
+        """The admin from FIRST_SUPERUSER, an account's own changes, its deletion."""
+        self.headers = self.log_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        me = self.http.get(f"{API}/users/me", headers=self.headers).json()
+        assert me["is_superuser"] is True, f"FIRST_SUPERUSER did not make an admin: {me}"
+        email = f"carol{next(_counter)}@example.com"
+        carol = self.sign_in(email)
+        self.rows["User"].pop()  # carol is deleted below
+        user = self.ctx["project"]["user"]
+        if user is not None and user.fields:
+            f = user.fields[0]
+            change = {f.name: f.values[-1] if f.type == "enum" else _value(f)}
+            r = self.http.patch(f"{API}/users/me", json=change, headers=carol)
+            assert r.status_code == 200, r.text
+            _assert_has(change, r.json(), "PATCH /users/me")
+        assert self.http.patch(f"{API}/users/me", json={"is_superuser": True}, headers=carol).status_code == 422
+        url = f"{API}/users/me/password"
+        wrong = {"current_password": "not it at all", "new_password": "a new long password"}
+        assert self.http.post(url, json=wrong, headers=carol).status_code == 400
+        good = {"current_password": PASSWORD, "new_password": "a new long password"}
+        assert self.http.post(url, json=good, headers=carol).status_code == 204
+        carol = self.log_in(email, "a new long password")
+        assert self.http.delete(f"{API}/users/me", headers=carol).status_code == 204
+        assert self.http.get(f"{API}/users/me", headers=carol).status_code == 401
 
     # -- payloads ---------------------------------------------------------------------------
     def payload(self, e: Any) -> dict[str, Any]:
@@ -119,8 +171,9 @@ class ContractClient:
         assert openapi.status_code == 200 and openapi.json()["paths"]
         assert self.http.get("/docs").status_code == 200
         if self.spec.auth:
-            self.headers = self.sign_in(f"alice{next(_counter)}@example.com")
+            self.user = self.sign_in(f"alice{next(_counter)}@example.com")
             self.other = self.sign_in(f"bob{next(_counter)}@example.com")
+            self.accounts()
         for e in self.ctx["entities"]:
             self.exercise_entity(e)
         for e in reversed(self.ctx["entities"]):
@@ -163,7 +216,32 @@ class ContractClient:
             assert self.http.get(url, headers=self.other).json() == {"data": [], "count": 0}
             assert self.http.patch(self.url(e, first["id"]), json={}, headers=self.other).status_code == 404
             assert self.http.delete(self.url(e, first["id"]), headers=self.other).status_code == 404
-            assert first.get("owner_id") is not None
+            assert first.get(e.owner_key) is not None
+        if self.spec.auth:
+            self.roles(e, first)
+
+    def roles(self, e: Any, row: dict[str, Any]) -> None:
+        """CONTRACT §3a: admins see every row; shared entities are admin-written unless any_user."""
+        url, row_url = self.url(e), self.url(e, row["id"])
+        if e.owned:  # an ordinary user's row: theirs, and the admin's to see and manage
+            mine = self.http.post(url, json=self.payload(e), headers=self.user)
+            if mine.status_code == 422:  # it references rows only the admin sees
+                return
+            assert mine.status_code == 201, mine.text
+            mine_url = self.url(e, mine.json()["id"])
+            assert self.http.get(mine_url, headers=self.headers).status_code == 200, f"{e.name}: admin read"
+            assert self.http.get(mine_url, headers=self.other).status_code == 404
+            assert self.http.delete(mine_url, headers=self.headers).status_code == 204, f"{e.name}: admin delete"
+        elif e.writable_by == "admin":
+            assert self.http.get(row_url, headers=self.user).status_code == 200, f"{e.name}: shared read"
+            for method, body in (("POST", self.payload(e)), ("PATCH", {}), ("DELETE", None)):
+                target = url if method == "POST" else row_url
+                r = self.http.request(method, target, json=body, headers=self.user)
+                assert r.status_code == 403, f"{e.name}: an ordinary user's {method} answered {r.status_code}"
+        else:
+            r = self.http.post(url, json=self.payload(e), headers=self.user)
+            assert r.status_code == 201, f"{e.name} (writable_by any_user): POST {r.status_code} {r.text}"
+            assert self.http.delete(self.url(e, r.json()["id"]), headers=self.user).status_code == 204
 
     def update(self, e: Any, row: dict[str, Any]) -> None:
         h = self.headers
@@ -194,7 +272,7 @@ class ContractClient:
 
         base = self.payload(e)
         refused(base | {"no_such_key": 1}, "an unknown key")
-        for key in ("id", "created_at", "updated_at", "owner_id"):
+        for key in ("id", "created_at", "updated_at", e.owner_key if e.owned else "owner_id"):
             refused(base | {key: 1}, f"server-managed key {key}")
             r = self.http.patch(row_url, json={key: 1}, headers=h)
             assert r.status_code == 422, f"{e.name}: PATCH with {key} answered {r.status_code}"
@@ -215,4 +293,4 @@ def exercise(base_url: str, spec: ProjectSpec) -> None:
     ContractClient(base_url, spec).exercise()
 
 
-__all__ = ["ContractClient", "exercise"]
+__all__ = ["ADMIN_EMAIL", "ContractClient", "admin_env", "exercise"]

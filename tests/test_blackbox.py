@@ -1,4 +1,4 @@
-"""CONTRACT §3, black-box: generated apps served by uvicorn, driven over HTTP only.
+"""CONTRACT §3 and §3a, black-box: generated apps served by uvicorn, driven over HTTP only.
 
 Each case renders a project, starts it the way its template's manifest says (the same boot
 command the gate uses, in the same runtime environment) and walks it with tests/contract.py.
@@ -21,7 +21,7 @@ import pytest
 from engine.gate.runtime import ensure_runtime
 from engine.spec import ProjectSpec, load_spec
 from engine.templates import load_template, render_project
-from tests.contract import exercise
+from tests.contract import admin_env, exercise
 from tests.devset import gold_to_spec, load_gold
 
 TEMPLATES = ["fastapi_sqlalchemy", "fastapi_basic", "fastapi_mongo"]
@@ -36,6 +36,8 @@ CASES = {
     "blog-many-to-many": lambda: _gold("d01-blog", owned=("Comment",)),
     "bookstore-no-auth": lambda: _gold("d02-bookstore"),
     "all-features": lambda: load_spec(Path(__file__).parent / "fixtures" / "all_features.json"),
+    # the login user's own fields, references to User, an Owner beside owned Pets, writable_by any_user
+    "roles-user-owner": lambda: load_spec(Path(__file__).parent / "fixtures" / "roles.json"),
 }
 
 
@@ -53,6 +55,7 @@ def served(project: Path, template_name: str, runtime_cache: Path, workdir: Path
     port = _free_port()
     env = {k: v.replace("{workdir}", str(workdir)) for k, v in settings.env.items()}
     env = {**os.environ, **env, "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONDONTWRITEBYTECODE": "1"}
+    env |= admin_env()  # the walk's admin, made at startup (CONTRACT §3a)
     argv = [str(runtime.python), *(a.replace("{port}", str(port)) for a in settings.boot)]
     log = (workdir / "server.log").open("w")
     proc = subprocess.Popen(argv, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)

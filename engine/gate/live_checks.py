@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shlex
 import sys
 import time
 import uuid
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.gate import exploits, output_excerpt, process_group
+from engine.gate.health_probe import HEALTHY_BODY
 from engine.gate.runtime import RuntimeEnv
 from engine.gate.sandbox import (
     DEFAULT_LIMITS,
@@ -41,6 +43,7 @@ from engine.templates import VerifySettings
 SCHEMATHESIS = "schemathesis"
 ATTACK_NAMES = (*exploits.NAMES, SCHEMATHESIS)
 MAX_EXAMPLES = 5
+ADMIN = "gate-admin@example.com"
 _CHECKS = "not_a_server_error,response_schema_conformance"
 _PHASES = "examples,fuzzing"
 _KIND = {"Server error": "server error", "Response violates schema": "schema violation",
@@ -54,20 +57,36 @@ def why_not() -> str | None:
 
 @contextmanager
 def server(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float,
-           secret_key: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[Sandbox, float]]:  # fmt: skip
-    """The project's server in a sandbox, answered its health path; with the startup seconds."""
-    argv = uds_argv(settings.boot)
-    if argv is None:
-        raise SandboxError(
-            f"the boot command {' '.join(settings.boot)!r} is not uvicorn; the sandbox serves uvicorn apps"
-        )
+           secret_key: str | None = None, limits: Limits = DEFAULT_LIMITS, migrate: bool = True,
+           expect: object = None) -> Iterator[tuple[Sandbox, float]]:  # fmt: skip
+    """The project's server in a sandbox, answered its health path; with the startup seconds.
+
+    ``migrate``: the manifest's migrations run first (templates migrate in a prestart step)."""
+    argv = server_argv(settings, runtime, migrate=migrate)
     env = {k: v.replace("{workdir}", "/data") for k, v in settings.env.items()}
     env |= {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1", "PYTHONNOUSERSITE": "1"}
     if secret_key:
         env["SECRET_KEY"] = secret_key
-    with sandboxed_server([str(runtime.python), *argv], project=project, ro_binds=runtime_binds(runtime.path),
-                          env=env, limits=limits, health_path=settings.health_path, timeout=timeout) as (box, secs):  # fmt: skip
+        # an admin account (templates with roles make it at startup), for the rows only admins may add
+        env |= {"FIRST_SUPERUSER": ADMIN, "FIRST_SUPERUSER_PASSWORD": exploits.PASSWORD}
+    with sandboxed_server(argv, project=project, ro_binds=runtime_binds(runtime.path),
+                          env=env, limits=limits, health_path=settings.health_path, timeout=timeout,
+                          expect=expect) as (box, secs):  # fmt: skip
         yield box, secs
+
+
+def server_argv(settings: VerifySettings, runtime: RuntimeEnv, *, migrate: bool = True) -> list[str]:
+    """The sandbox's command: the manifest's migrations (a prestart step), then its uvicorn on the socket."""
+    boot = uds_argv(settings.boot)
+    if boot is None:
+        raise SandboxError(
+            f"the boot command {' '.join(settings.boot)!r} is not uvicorn; the sandbox serves uvicorn apps"
+        )
+    server = [str(runtime.python), *boot]
+    if not settings.migrations or not migrate:
+        return server
+    migrate = [str(runtime.python), *settings.migrations]
+    return ["/bin/sh", "-c", f"{shlex.join(migrate)} && exec {shlex.join(server)}"]
 
 
 def sqlite_file(box: Sandbox, settings: VerifySettings) -> Path | None:
@@ -80,16 +99,18 @@ def sqlite_file(box: Sandbox, settings: VerifySettings) -> Path | None:
 def boot(
     settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float, database: str | None
 ) -> Check:
-    """The boot check in the sandbox."""
+    """The boot check in the sandbox: GET health_path answers 200 {"status": "ok"} (no migrations first,
+    as unsandboxed: the health route needs no tables)."""
     start = time.perf_counter()
     command = " ".join(settings.boot) + " (sandboxed, on a Unix socket)"
     try:
-        with server(settings, runtime, project, timeout=timeout) as (_box, seconds):
+        with server(settings, runtime, project, timeout=timeout, migrate=False, expect=HEALTHY_BODY) as (_box, seconds):
             check = Check("boot", "pass", 0.0, detail=f"GET {settings.health_path} answered in {seconds:.1f} s "
                           "inside the sandbox (no network, project read-only)", database=database, command=command)  # fmt: skip
             check.metrics["startup_s"] = round(seconds, 2)
     except SandboxError as exc:
-        check = Check("boot", "fail", 0.0, detail=exc.message, output=exc.hint, database=database, command=command)
+        output = output_excerpt.traceback(exc.hint).text if exc.hint else ""
+        check = Check("boot", "fail", 0.0, detail=exc.message, output=output, database=database, command=command)
     check.duration_s = round(time.perf_counter() - start, 2)
     return check
 
@@ -106,7 +127,8 @@ def attack(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, time
     try:
         with server(settings, runtime, project, timeout=timeout, secret_key=key) as (box, _seconds):
             with box.client(timeout=30.0) as client:
-                checks = exploits.run_pack(client, spec=spec, secret_key=key, database=sqlite_file(box, settings))
+                checks = exploits.run_pack(client, spec=spec, secret_key=key, database=sqlite_file(box, settings),
+                                           admin=ADMIN)  # fmt: skip
             with box.client(timeout=30.0) as client:
                 token = _sign_in(client)
             checks.append(_schemathesis(box, token, timeout=timeout, max_examples=max_examples))
@@ -188,11 +210,17 @@ def _st_env(state: Path) -> dict[str, str]:
 
 
 def _sign_in(client: Any) -> str | None:
-    """A bearer token of a fresh user, when the app has a register route and an OAuth2 password flow."""
+    """A bearer token for schemathesis: the gate's admin where there is one (it reaches every route),
+    else a fresh user, when the app has an OAuth2 password flow."""
     doc = client.get("/openapi.json").json()
     token_url = exploits._token_url(doc)
+    if not token_url:
+        return None
+    r = client.post(token_url, data={"username": ADMIN, "password": exploits.PASSWORD})
+    if r.status_code == 200 and r.json().get("access_token"):
+        return r.json()["access_token"]
     register = next((p for p in doc.get("paths", {}) if p.rstrip("/").endswith("/register")), None)
-    if not token_url or not register:
+    if not register:
         return None
     email = f"fuzz-{uuid.uuid4().hex[:8]}@example.com"
     client.post(register, json={"email": email, "password": exploits.PASSWORD})
@@ -207,4 +235,4 @@ def _spec(project: Path) -> dict[str, Any]:
         return {}
 
 
-__all__ = ["ATTACK_NAMES", "SCHEMATHESIS", "attack", "boot", "server", "sqlite_file", "why_not"]
+__all__ = ["ATTACK_NAMES", "SCHEMATHESIS", "attack", "boot", "server", "server_argv", "sqlite_file", "why_not"]

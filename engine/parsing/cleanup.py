@@ -14,13 +14,13 @@ not call models and does not validate (``parse_spec`` does, afterwards).
 
 from __future__ import annotations
 
-import keyword
 import re
 from typing import Any
 
 from engine import names
+from engine.parsing.bounds import stated_bounds
 from engine.parsing.links import Link, read_links
-from engine.spec import CLASS_RESERVED, FIELD_TYPES, IMPLICIT_FIELDS, SQL_RESERVED, TEMPLATE_MODULES, _reserved
+from engine.spec import FIELD_TYPES, IMPLICIT_FIELDS
 
 TYPE_SYNONYMS = {
     "string": "str", "varchar": "str", "char": "str", "name": "str", "phone": "str", "slug": "str",
@@ -60,16 +60,8 @@ def to_snake(text: str) -> str:
 
 
 def singular(word: str) -> str:
-    for plural, single in (("people", "person"), ("children", "child"), ("statuses", "status"), ("data", "datum")):
-        if word.endswith(plural):
-            return word[: -len(plural)] + single
-    if re.search(r"[^aeiou]ies$", word):
-        return word[:-3] + "y"
-    if re.search(r"(ss|x|z|ch|sh)es$", word):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
-        return word[:-1]
-    return word
+    """The one English singular (``engine.names.singular``): "species" stays "species"."""
+    return names.singular(word)
 
 
 def to_entity(text: str) -> str:
@@ -82,20 +74,14 @@ def to_entity(text: str) -> str:
 
 
 def _entity_name(raw: str, warnings: list[str]) -> str:
-    """A PascalCase singular entity name whose derived names clash with nothing (or "")."""
+    """A PascalCase singular entity name (or ""). Reserved words and names the templates use are
+    kept: generated code gives them a code-side name (``engine.names``); only a one-letter name,
+    which says nothing, is lengthened."""
     name = to_entity(raw)[:40]
     if not name:
         return ""
-    module = names.snake(name)
-    clash = (
-        keyword.iskeyword(module)
-        or keyword.issoftkeyword(module)
-        or names.table_name(name) in SQL_RESERVED
-        or (module in TEMPLATE_MODULES and module not in LOGIN_ENTITIES)
-        or len(module) < 2
-    )
-    if clash:
-        warnings.append(f"entity {name!r} renamed to {name + 'Record'!r} (its name clashes with generated code)")
+    if len(name) < 2:
+        warnings.append(f"entity {name!r} renamed to {name + 'Record'!r} (a one-letter name)")
         name += "Record"
     return name
 
@@ -105,10 +91,6 @@ def _field_name(raw: str, warnings: list[str], where: str) -> str | None:
     if not name:
         warnings.append(f"{where}: dropped a field without a usable name ({raw!r})")
         return None
-    if name in CLASS_RESERVED or _reserved(name) or name in SQL_RESERVED:
-        new = f"{name}_value"
-        warnings.append(f"{where}: renamed field {name!r} to {new!r} ({name!r} is reserved)")
-        return new
     return name[:48]
 
 
@@ -207,11 +189,16 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
                     field["values"] = values
             if isinstance(f.get("description"), str):
                 field["description"] = f["description"][:500]
+            for bound in ("min", "max", "max_length", "pattern"):  # kept when well-typed; parse_spec judges them
+                if isinstance(f.get(bound), int | float | str) and not isinstance(f.get(bound), bool):
+                    field[bound] = f[bound]
             if fname in entity["fields"]:
                 warnings.append(f"entity {name!r}: merged duplicate field {fname!r}")
             entity["fields"][fname] = field
 
     _drop_echoes(entities, warnings)
+    for e in entities.values():  # "capacity is at least 1", "price cannot be negative" (engine.parsing.bounds)
+        warnings += [f"entity {e['name']!r}, {line}" for line in stated_bounds(prompt or "", list(e["fields"].values()))]
     known = {names.snake(n): n for n in entities}
     # "<entity>_id" fields are references in disguise
     for name, entity in entities.items():
@@ -282,8 +269,8 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
                     entities[r["source"]]["owned"] = True
 
     project = to_snake(raw.get("name") or "") or (names.snake(next(iter(entities))) + "_api" if entities else "app")
-    if _reserved(project) or not re.match(r"^[a-z]", project):
-        project = f"{project}_app" if re.match(r"^[a-z]", project) else "app"
+    if not re.match(r"^[a-z]", project):
+        project = "app"
     spec = {
         "name": project[:48],
         "description": str(raw.get("description") or "")[:2000],

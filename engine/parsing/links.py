@@ -51,9 +51,7 @@ class Link:
 def _mention_pattern(name: str) -> str:
     """``FeatureRequest`` -> feature[ -]?request or its plural; ``Shelf`` also matches "shelves"."""
     *head, last = names.snake(name).split("_")
-    forms = {last, names.plural(last)}
-    if re.search(r"[^f]fe?$", last):  # shelf -> shelves, knife -> knives (names.plural keeps "shelfs")
-        forms.add(re.sub(r"fe?$", "ves", last))
+    forms = {last, names.plural(last)}  # shelf -> shelves, knife -> knives, person -> people
     last_re = "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
     return r"\b" + r"[\s_-]*".join([*(re.escape(w) for w in head), last_re]) + r"\b"
 

@@ -106,8 +106,10 @@ class GeneratePage:
             out[self.entities] = schema_table.entity_rows(spec)
             out[self.relations] = schema_table.relation_rows(spec) or [[""] * len(schema_table.RELATION_HEADERS)]
             out[self.diagram] = schema_table.mermaid(spec)
-        if "files" in parts:
-            out[self.files] = gr.Radio(choices=tree_order(view.files))
+        if "files" in parts or view.ended:
+            # A finished run opens its README (or app/main.py) so the Code tab never starts blank.
+            first = opening_file(view.files) if view.ended else None
+            out[self.files] = gr.Radio(choices=tree_order(view.files), **({"value": first} if first else {}))
         if "review" in parts:
             out[self.review] = review_markdown(view)
             out[self.checks] = check_rows(view.report)
@@ -123,6 +125,14 @@ class GeneratePage:
             out[self.regenerate] = gr.Button(interactive=True)
             out[self.download] = gr.DownloadButton(value=zip_path, visible=zip_path is not None)
         return out
+
+
+def opening_file(paths: list[str]) -> str | None:
+    """The file the Code tab shows first: README.md, else app/main.py, else the first file."""
+    for name in ("README.md", "app/main.py"):
+        if name in paths:
+            return name
+    return tree_order(paths)[0] if paths else None
 
 
 def tree_order(paths: list[str]) -> list[str]:

@@ -155,24 +155,37 @@ class Sandbox:
     def touch(self) -> None:
         self.last_used = time.monotonic()
 
-    def wait_ready(self, path: str = "/health", timeout: float = 60.0) -> float:
-        """Seconds until GET ``path`` answered 200; SandboxError with the log when it never does."""
+    def wait_ready(self, path: str = "/health", timeout: float = 60.0, *, expect: object = None) -> float:
+        """Seconds until GET ``path`` answered 200 (with the JSON body ``expect``, if given).
+
+        The first answer is the verdict (a server that answers 500 will not get better);
+        SandboxError, with the log's tail as its hint, when it is wrong, the server exits or
+        ``timeout`` passes. The messages are the unsandboxed boot check's (engine.gate.health_probe)."""
         begin = time.monotonic()
         deadline = begin + timeout
         with self.client(timeout=5.0) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
-                    raise SandboxError(f"the sandboxed server exited with code {self.proc.returncode} before "
-                                       f"answering {path}", hint=self.log_tail())  # fmt: skip
+                    raise SandboxError(f"the server exited with code {self.proc.returncode} before answering "
+                                       f"GET {path}", hint=self.log_tail())  # fmt: skip
                 if self.socket_path.exists():
                     try:
-                        if client.get(path).status_code == 200:
-                            self.ready = True
-                            return time.monotonic() - begin
+                        answer = client.get(path)
                     except httpx.TransportError:
-                        pass
+                        time.sleep(0.05)
+                        continue
+                    try:
+                        body_ok = expect is None or answer.json() == expect
+                    except ValueError:
+                        body_ok = False
+                    if answer.status_code == 200 and body_ok:
+                        self.ready = True
+                        return time.monotonic() - begin
+                    wanted = f"200 {expect!r}" if expect is not None else "200"
+                    raise SandboxError(f"GET {path} answered {answer.status_code} {answer.text[:200]!r}, "
+                                       f"expected {wanted}", hint=self.log_tail())  # fmt: skip
                 time.sleep(0.05)
-        raise SandboxError(f"the sandboxed server did not answer {path} within {timeout:.0f} s", hint=self.log_tail())
+        raise SandboxError(f"timed out after {timeout:.0f} s waiting for GET {path}", hint=self.log_tail())
 
     @property
     def running(self) -> bool:
@@ -194,7 +207,7 @@ class Sandbox:
     def log(self) -> str:
         return process_group.read_log(self.log_path) if self.log_path.exists() else ""
 
-    def log_tail(self, lines: int = 20) -> str:
+    def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log().splitlines()[-lines:])
 
     def _watch(self) -> None:
@@ -225,12 +238,13 @@ def sandboxed_server(
     limits: Limits = Limits(),
     health_path: str = "/health",
     timeout: float = 60.0,
+    expect: object = None,
 ) -> Iterator[tuple[Sandbox, float]]:
     """A started sandbox whose server answered ``health_path``, with its startup seconds; stopped after."""
     with tempfile.TemporaryDirectory(prefix="codebegen-sandbox-") as tmp:
         box = Sandbox.start(argv, project=project, ro_binds=ro_binds, env=env, state=Path(tmp), limits=limits)
         try:
-            seconds = box.wait_ready(health_path, timeout=timeout)
+            seconds = box.wait_ready(health_path, timeout=timeout, expect=expect)
             yield box, seconds
         finally:
             box.stop()

@@ -9,18 +9,19 @@ from collections.abc import Iterable
 from typing import Any
 
 from fastapi import HTTPException, status
+from pydantic import BaseModel
 
-from app.db.table import Link, Table, from_db, q, to_db, utcnow
+from app.db.table import Link, Table, from_db, q, sql, to_db, utcnow
 
 
-def _where(owner_id: int | None) -> tuple[str, list[Any]]:
-    return (f" AND {q('owner_id')} = ?", [owner_id]) if owner_id is not None else ("", [])
+def _where(table: Table, owner_id: int | None) -> tuple[str, list[Any]]:
+    return (f" AND {q(table.owner_key)} = ?", [owner_id]) if owner_id is not None else ("", [])
 
 
 def _decode(table: Table, row: sqlite3.Row) -> dict[str, Any]:
     out: dict[str, Any] = {"id": row["id"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
     if table.owned:
-        out["owner_id"] = row["owner_id"]
+        out[table.owner_key] = row[table.owner_key]
     for column in table.columns:
         out[column.name] = from_db(column.kind, row[column.name])
     return out
@@ -30,8 +31,7 @@ def _with_links(conn: sqlite3.Connection, table: Table, rows: list[dict[str, Any
     for link in table.links:
         for row in rows:
             cursor = conn.execute(
-                f"SELECT {q(link.target_column)} FROM {q(link.table)} WHERE {q(link.source_column)} = ? "
-                f"ORDER BY rowid",
+                sql("SELECT {} FROM {} WHERE {} = ? ORDER BY rowid", link.target_column, link.table, link.source_column),
                 [row["id"]],
             )
             row[link.key] = [target_id for (target_id,) in cursor]
@@ -40,8 +40,8 @@ def _with_links(conn: sqlite3.Connection, table: Table, rows: list[dict[str, Any
 
 def get_row(conn: sqlite3.Connection, table: Table, row_id: int, owner_id: int | None = None) -> dict[str, Any] | None:
     """The row (with its link ids), or None when it does not exist or belongs to another user."""
-    extra, params = _where(owner_id)
-    found = conn.execute(f"SELECT * FROM {q(table.name)} WHERE {q('id')} = ?{extra}", [row_id, *params]).fetchone()
+    extra, params = _where(table, owner_id)
+    found = conn.execute(sql("SELECT * FROM {} WHERE {} = ?", table.name, "id") + extra, [row_id, *params]).fetchone()
     return _with_links(conn, table, [_decode(table, found)])[0] if found is not None else None
 
 
@@ -49,7 +49,7 @@ def find_by(conn: sqlite3.Connection, table: Table, column: str, value: Any) -> 
     """The first row whose ``column`` (a name from the table description) equals ``value``."""
     if column not in table.writable:
         raise ValueError(f"{table.name} has no column {column!r}")
-    found = conn.execute(f"SELECT * FROM {q(table.name)} WHERE {q(column)} = ?", [value]).fetchone()
+    found = conn.execute(sql("SELECT * FROM {} WHERE {} = ?", table.name, column), [value]).fetchone()
     return _with_links(conn, table, [_decode(table, found)])[0] if found is not None else None
 
 
@@ -63,11 +63,11 @@ def get_or_404(conn: sqlite3.Connection, table: Table, row_id: int, owner_id: in
 def list_page(
     conn: sqlite3.Connection, table: Table, skip: int, limit: int, owner_id: int | None = None
 ) -> tuple[list[dict[str, Any]], int]:
-    extra, params = _where(owner_id)
-    where = f" WHERE 1 = 1{extra}"
-    (count,) = conn.execute(f"SELECT COUNT(*) FROM {q(table.name)}{where}", params).fetchone()
+    extra, params = _where(table, owner_id)
+    (count,) = conn.execute(sql("SELECT COUNT(*) FROM {} WHERE 1 = 1", table.name) + extra, params).fetchone()
     found = conn.execute(
-        f"SELECT * FROM {q(table.name)}{where} ORDER BY {q('id')} LIMIT ? OFFSET ?", [*params, limit, skip]
+        sql("SELECT * FROM {} WHERE 1 = 1", table.name) + extra + sql(" ORDER BY {} LIMIT ? OFFSET ?", "id"),
+        [*params, limit, skip],
     ).fetchall()
     return _with_links(conn, table, [_decode(table, row) for row in found]), count
 
@@ -77,11 +77,10 @@ def insert(conn: sqlite3.Connection, table: Table, values: dict[str, Any], owner
     now = to_db("datetime", utcnow())
     data: dict[str, Any] = {"created_at": now, "updated_at": now}
     if table.owned:
-        data["owner_id"] = owner_id
+        data[table.owner_key] = owner_id
     data |= {c.name: to_db(c.kind, values.get(c.name)) for c in table.columns}
-    names = ", ".join(q(name) for name in data)
-    marks = ", ".join("?" for _ in data)
-    cursor = conn.execute(f"INSERT INTO {q(table.name)} ({names}) VALUES ({marks})", list(data.values()))
+    statement = sql("INSERT INTO {} ({}) VALUES ({marks})", table.name, tuple(data), marks=len(data))
+    cursor = conn.execute(statement, list(data.values()))
     if cursor.lastrowid is None:
         raise RuntimeError(f"INSERT into {table.name} returned no id")
     return cursor.lastrowid
@@ -92,12 +91,17 @@ def update(conn: sqlite3.Connection, table: Table, row_id: int, changes: dict[st
     kinds = {c.name: c.kind for c in table.columns}
     data = {name: to_db(kinds[name], value) for name, value in changes.items() if name in kinds}
     data["updated_at"] = to_db("datetime", utcnow())
-    assignments = ", ".join(f"{q(name)} = ?" for name in data)
-    conn.execute(f"UPDATE {q(table.name)} SET {assignments} WHERE {q('id')} = ?", [*data.values(), row_id])
+    statement = sql("UPDATE {} SET {sets} WHERE {} = ?", table.name, "id", sets=tuple(data))
+    conn.execute(statement, [*data.values(), row_id])
 
 
 def delete(conn: sqlite3.Connection, table: Table, row_id: int) -> None:
-    conn.execute(f"DELETE FROM {q(table.name)} WHERE {q('id')} = ?", [row_id])
+    conn.execute(sql("DELETE FROM {} WHERE {} = ?", table.name, "id"), [row_id])
+
+
+def json_keys(model: type[BaseModel]) -> set[str]:
+    """The JSON keys of a schema (aliases where a Python attribute differs: "class" for class_)."""
+    return {field.alias or name for name, field in model.model_fields.items()}
 
 
 def reference_error(key: str, message: str) -> HTTPException:
@@ -119,9 +123,9 @@ def existing_ids(conn: sqlite3.Connection, table: Table, ids: Iterable[int], own
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return set()
-    extra, params = _where(owner_id)
-    marks = ", ".join("?" for _ in wanted)
-    cursor = conn.execute(f"SELECT {q('id')} FROM {q(table.name)} WHERE {q('id')} IN ({marks}){extra}", [*wanted, *params])
+    extra, params = _where(table, owner_id)
+    statement = sql("SELECT {} FROM {} WHERE {} IN ({marks})", "id", table.name, "id", marks=len(wanted)) + extra
+    cursor = conn.execute(statement, [*wanted, *params])
     return {row_id for (row_id,) in cursor}
 
 
@@ -138,8 +142,8 @@ def check_ids(
 
 def set_links(conn: sqlite3.Connection, link: Link, row_id: int, target_ids: list[int]) -> None:
     """Replace the row's links with ``target_ids`` (kept in the given order)."""
-    conn.execute(f"DELETE FROM {q(link.table)} WHERE {q(link.source_column)} = ?", [row_id])
+    conn.execute(sql("DELETE FROM {} WHERE {} = ?", link.table, link.source_column), [row_id])
     conn.executemany(
-        f"INSERT INTO {q(link.table)} ({q(link.source_column)}, {q(link.target_column)}) VALUES (?, ?)",
+        sql("INSERT INTO {} ({}, {}) VALUES (?, ?)", link.table, link.source_column, link.target_column),
         [(row_id, target_id) for target_id in target_ids],
     )

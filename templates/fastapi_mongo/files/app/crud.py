@@ -23,14 +23,15 @@ def object_id(value: str) -> PydanticObjectId | None:
         return None
 
 
-def _visible(owner_id: PydanticObjectId | None, **query: Any) -> dict[str, Any]:
-    return query | {"owner_id": owner_id} if owner_id is not None else query
+def _visible(model: type[TimestampedDocument], owner_id: PydanticObjectId | None, **query: Any) -> dict[str, Any]:
+    key = getattr(model, "OWNER_KEY", "owner_id")  # "created_by_id" where a reference takes owner_id
+    return query | {key: owner_id} if owner_id is not None else query
 
 
 async def get_or_404(model: type[D], row_id: str, owner_id: PydanticObjectId | None = None) -> D:
     """The document, or 404 when it does not exist or belongs to another user."""
     oid = object_id(row_id)
-    found = await model.find_one(_visible(owner_id, _id=oid)) if oid is not None else None
+    found = await model.find_one(_visible(model, owner_id, _id=oid)) if oid is not None else None
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{model.__name__} {row_id} not found")
     return found
@@ -39,7 +40,7 @@ async def get_or_404(model: type[D], row_id: str, owner_id: PydanticObjectId | N
 async def list_page(
     model: type[D], skip: int, limit: int, owner_id: PydanticObjectId | None = None
 ) -> tuple[list[D], int]:
-    query = _visible(owner_id)
+    query = _visible(model, owner_id)
     count = await model.find(query).count()
     rows = await model.find(query).sort("_id").skip(skip).limit(limit).to_list()
     return rows, count
@@ -69,7 +70,7 @@ async def check_ids(
     wanted = [PydanticObjectId(i) for i in dict.fromkeys(ids)]
     if not wanted:
         return []
-    found = {doc.id for doc in await model.find(_visible(owner_id, _id={"$in": wanted})).to_list()}
+    found = {doc.id for doc in await model.find(_visible(model, owner_id, _id={"$in": wanted})).to_list()}
     missing = [str(i) for i in wanted if i not in found]
     if missing:
         raise reference_error(key, f"{model.__name__} ids do not exist: {missing}")

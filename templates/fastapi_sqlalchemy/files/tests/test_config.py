@@ -15,6 +15,17 @@ def test_real_secret_is_accepted_in_production() -> None:
     assert Settings(ENVIRONMENT="production", SECRET_KEY="x" * 40).ENVIRONMENT == "production"
 
 
+@pytest.mark.parametrize("environment", ["local", "development", "staging", "test"])
+def test_every_environment_name_is_accepted(environment: str) -> None:
+    # Only production enforces the secret (and refuses the placeholder).
+    assert Settings(ENVIRONMENT=environment, SECRET_KEY="x" * 40).ENVIRONMENT == environment
+
+
+def test_unknown_environment_is_refused() -> None:
+    with pytest.raises(ValidationError, match="ENVIRONMENT"):
+        Settings(ENVIRONMENT="prod", SECRET_KEY="x" * 40)
+
+
 def test_postgres_urls_use_psycopg3() -> None:
     settings = Settings(DATABASE_URL="postgresql://u:p@localhost/db")
     assert settings.DATABASE_URL == "postgresql+psycopg://u:p@localhost/db"

@@ -27,6 +27,20 @@ def q(name: str) -> str:
     return f'"{name}"'
 
 
+def sql(statement: str, *identifiers: str | tuple[str, ...], marks: int = 0, sets: tuple[str, ...] = ()) -> str:
+    """The one place identifiers enter a statement (the audited helper).
+
+    ``statement`` is a constant written in this package, never request data. Each ``{}`` becomes
+    a quoted identifier through ``q`` (a tuple: a comma-separated list of them), ``{marks}``
+    that many ``?`` and ``{sets}`` the ``"column" = ?`` list of an UPDATE. Values never go
+    through here: they travel as ``?`` parameters.
+    """
+    parts = [", ".join(q(name) for name in i) if isinstance(i, tuple) else q(i) for i in identifiers]
+    return statement.format(
+        *parts, marks=", ".join(["?"] * marks), sets=", ".join(f"{q(name)} = ?" for name in sets)
+    )
+
+
 _SQL_TYPES = {"int": "INTEGER", "bool": "INTEGER", "ref": "INTEGER", "float": "REAL"}  # everything else: TEXT
 _ON_DELETE = {"CASCADE", "SET NULL"}
 
@@ -69,6 +83,7 @@ class Table:
     columns: tuple[Column, ...]
     links: tuple[Link, ...] = ()
     owned: bool = False
+    owner_key: str = "owner_id"  # the ownership column ("created_by_id" where a reference is owner_id)
 
     def __post_init__(self) -> None:
         for name in (self.name, *(c.name for c in self.columns)):
@@ -82,8 +97,8 @@ class Table:
         columns = [f"{q('id')} INTEGER PRIMARY KEY", f"{q('created_at')} TEXT NOT NULL", f"{q('updated_at')} TEXT NOT NULL"]
         indexed = [c.name for c in self.columns if c.references is not None]
         if self.owned:
-            columns.append(Column("owner_id", "ref", references="users").ddl())
-            indexed.append("owner_id")
+            columns.append(Column(self.owner_key, "ref", references="users").ddl())
+            indexed.append(self.owner_key)
         columns += [c.ddl() for c in self.columns]
         statements = [f"CREATE TABLE IF NOT EXISTS {q(self.name)} ({', '.join(columns)})"]
         statements += [

@@ -27,7 +27,8 @@ class TimestampedDocument(Document):
     """id (an ObjectId), created_at and updated_at: server-managed, never accepted from a client."""
 
     # Assignments are validated too, so a value set in a route or a rule is stored normalised.
-    model_config = ConfigDict(validate_assignment=True)
+    # Stored under the JSON names (aliases, "class" for the attribute class_), built by attribute.
+    model_config = ConfigDict(validate_assignment=True, populate_by_name=True, protected_namespaces=())
 
     created_at: UTCDateTime = Field(default_factory=utcnow)
     updated_at: UTCDateTime = Field(default_factory=utcnow)

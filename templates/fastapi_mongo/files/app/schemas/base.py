@@ -40,7 +40,8 @@ HttpUrlStr = Annotated[
 class InputModel(BaseModel):
     """A request body: unknown keys (and so the server-managed ones) are refused with 422."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Keys are the JSON names (aliases where a field's Python attribute differs: "class" -> class_).
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
 
 class UpdateModel(InputModel):
@@ -57,7 +58,8 @@ class UpdateModel(InputModel):
 
 
 class PublicModel(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    # Read from rows by attribute (class_), written out under the JSON name ("class").
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True, protected_namespaces=())
 
 
 T = TypeVar("T")

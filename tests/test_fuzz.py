@@ -1,0 +1,99 @@
+"""Generated projects under a fuzzer: every dev-set project of fastapi_sqlalchemy served on SQLite
+(and a sample on PostgreSQL 15), schemathesis with every check, seeded and bounded
+(``engine.gate.fuzz``): no server error, no schema violation, no undocumented status.
+
+Also: the generated suite refuses a database it did not create, and the fuzz runner itself
+reports failures (a project with a deliberately undocumented status fails).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from engine.gate.fuzz import FUZZ_ADMIN, has_auth, run_schemathesis, serve_project, sign_in
+from engine.gate.runtime import ensure_runtime
+from engine.templates import render_project
+from tests.devset import dev_specs
+
+pytestmark = pytest.mark.slow
+
+SPECS = dev_specs()
+# Bounded so the whole module fits CI: few examples per operation, the coverage phase
+# (boundary values: 2**31, NUL, empty, wrong types) and a short fuzzing phase.
+EXAMPLES = 3
+PG_SAMPLE = ("d01-blog", "d05-shop")
+
+
+def _project(tmp_path: Path, key: str, runtime_cache: Path) -> tuple[Path, Path]:
+    out = tmp_path / key
+    render_project(SPECS[key], "fastapi_sqlalchemy", out)
+    runtime = ensure_runtime(out / "requirements.txt", cache_dir=runtime_cache)
+    return out, runtime.python
+
+
+def _fuzz(project: Path, python: Path, database_url: str) -> None:
+    env = {"DATABASE_URL": database_url, "ENVIRONMENT": "test", **FUZZ_ADMIN}
+    with serve_project(project, python, env, migrate=["-m", "alembic", "upgrade", "head"]) as base:
+        headers = sign_in(base) if has_auth(base) else {}
+        result = run_schemathesis(base, headers=headers, max_examples=EXAMPLES)
+    assert result.operations > 0, result.output
+    assert result.ok, f"{result.failures}\n{result.output}"
+
+
+@pytest.mark.parametrize("key", sorted(SPECS))
+def test_dev_project_is_fuzz_clean_on_sqlite(key: str, tmp_path: Path, runtime_cache: Path) -> None:
+    project, python = _project(tmp_path, key, runtime_cache)
+    _fuzz(project, python, f"sqlite:///{tmp_path / 'fuzz.db'}")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("key", PG_SAMPLE)
+def test_dev_project_is_fuzz_clean_on_postgres(
+    key: str, tmp_path: Path, runtime_cache: Path, postgres_url: str
+) -> None:
+    from engine.gate.scratch_database import scratch_database
+
+    project, python = _project(tmp_path, key, runtime_cache)
+    with scratch_database(postgres_url, scheme="postgresql+psycopg", purpose="fuzz") as url:
+        _fuzz(project, python, url)
+
+
+def test_the_runner_reports_an_undocumented_status(tmp_path: Path, runtime_cache: Path) -> None:
+    project, python = _project(tmp_path, "d02-bookstore", runtime_cache)
+    routes = project / "app" / "api" / "routes" / "author.py"
+    text = routes.read_text()
+    # Declared statuses stripped from one route: its 404 becomes undocumented.
+    routes.write_text(text.replace("responses=responses(404, 422)", "responses=responses(422)", 1))
+    assert routes.read_text() != text
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'fuzz.db'}", "ENVIRONMENT": "test"}
+    with serve_project(project, python, env, migrate=["-m", "alembic", "upgrade", "head"]) as base:
+        result = run_schemathesis(base, max_examples=EXAMPLES, extra=["--include-path-regex", "authors/\\{row_id\\}$"])
+    assert not result.ok
+    assert any("Undocumented status" in name for name in result.failures), result.output
+
+
+def test_the_generated_suite_refuses_a_database_it_did_not_create(tmp_path: Path, runtime_cache: Path) -> None:
+    project, python = _project(tmp_path, "d02-bookstore", runtime_cache)
+    dev_db = tmp_path / "dev.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{dev_db}", "ENVIRONMENT": "test"}
+    subprocess.run([str(python), "-m", "alembic", "upgrade", "head"], cwd=project, env=env, check=True, capture_output=True)
+    tables_before = dev_db.read_bytes()
+    refused = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_health.py"],
+        cwd=project, env={**env, "TEST_DATABASE_URL": f"sqlite:///{dev_db}"}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert refused.returncode != 0, refused.stdout + refused.stderr
+    assert "refusing to run" in refused.stdout + refused.stderr
+    # DATABASE_URL alone names only the folder: the suite runs on a database of its own, and the
+    # developer's database is untouched (it used to be emptied by drop_all).
+    ran = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_health.py"],
+        cwd=project, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert dev_db.read_bytes() == tables_before
+    assert sorted(p.name for p in tmp_path.glob("*.db")) == ["dev.db"]
