@@ -11,6 +11,7 @@ can sign an expired token with the right key. It does not decide which checks ru
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import secrets
@@ -147,6 +148,8 @@ def attack(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, time
 
 
 def _schemathesis(box: Sandbox, token: str | None, *, timeout: float, max_examples: int) -> Check:
+    if importlib.util.find_spec("schemathesis") is None:
+        return Check(SCHEMATHESIS, "skip", detail="schemathesis is not installed in codebegen's environment")
     start = time.perf_counter()
     with SocketProxy(box) as proxy:
         argv = [sys.executable, "-m", "schemathesis.cli", "run", f"{proxy.url}/openapi.json", "--checks", _CHECKS,
