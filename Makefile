@@ -29,11 +29,16 @@ system-deps:
 	  || (apt-get update -qq && apt-get install -y -qq bubblewrap) || echo "warning: no bubblewrap; sandbox tests are skipped and previews refused"
 	@test -x /usr/bin/chromium \
 	  || (apt-get update -qq && apt-get install -y -qq chromium) || echo "warning: no chromium; studio browser tests will be skipped"
+	@command -v git >/dev/null 2>&1 \
+	  || (apt-get update -qq && apt-get install -y -qq git) || echo "warning: no git; codebegen iterate (git merge-file) will refuse"
 
 studio: $(STAMP)
 	$(BIN)/codebegen studio --host 127.0.0.1 --port 7860
 
+# `codebegen doctor` first: a broken install (no llama.cpp, a model runtime that crashes on this CPU)
+# is then one ✗ line with what to do, not hundreds of failing tests.
 test: $(STAMP) system-deps
+	$(BIN)/codebegen doctor
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)

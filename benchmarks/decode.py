@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.decode [--tokens 200] [--repeats 3] [--threads 2]
 
+In this process (`worker: false`: the pools are inspected; `benchmarks.worker` measures the worker).
 One run measures, interleaved so that other load on a shared machine hits every variant alike
 (best of ``--repeats``, greedy, ``--tokens`` new tokens, fixed thread count):
 
@@ -98,7 +99,7 @@ def main() -> None:
     adapters = make_adapters(base_dir, tmp / "adapters", args.rank)
 
     def profile(quant: str, with_adapters: bool = True):
-        over = {"*": {"backend": "local", "quantization": quant, "threads": args.threads}}
+        over = {"*": {"worker": False, "backend": "local", "quantization": quant, "threads": args.threads}}
         for role, path in adapters.items():
             over[role] = {"adapter": path if with_adapters else None}
         return load_profile("default", over, cache_dir=tmp / "cache")
@@ -106,7 +107,7 @@ def main() -> None:
     # the shipped default: llama.cpp with the four adapters converted to GGUF adapters
     rss0 = rss_mib()
     start = time.perf_counter()
-    over = {"*": {"threads": args.threads}, **{role: {"adapter": path} for role, path in adapters.items()}}
+    over = {"*": {"worker": False, "threads": args.threads}, **{role: {"adapter": path} for role, path in adapters.items()}}
     cpp_cold = load_profile("default", over, cache_dir=tmp / "cache")
     cpp = {role: cpp_cold.backend(role) for role in adapters}
     report["default_llamacpp_first_load_s"] = round(time.perf_counter() - start, 2)  # adapter conversion included
@@ -120,9 +121,9 @@ def main() -> None:
     report["default_llamacpp_warm_load_s"] = round(time.perf_counter() - start, 2)
     bcpp = cpp["parser"]
     # the same with the thread count left open (ThreadTuner measures and picks, as the default does)
-    auto_over = {role: {"adapter": path} for role, path in adapters.items()}
+    auto_over = {"*": {"worker": False}, **{role: {"adapter": path} for role, path in adapters.items()}}
     bcpp_auto = load_profile("default", auto_over, cache_dir=tmp / "cache").backend("parser")
-    bcpp_bare = load_profile("default", {"*": {"threads": args.threads, "adapter": None}}, cache_dir=tmp / "cache")
+    bcpp_bare = load_profile("default", {"*": {"worker": False, "threads": args.threads, "adapter": None}}, cache_dir=tmp / "cache")
     bcpp_bare = bcpp_bare.backend("docs")
     clear_pool()
     start = time.perf_counter()
@@ -136,10 +137,10 @@ def main() -> None:
     pfp = profile("none")
     bfp = pfp.backend("parser")
     bare32 = load_profile(
-        "default", {"*": {"backend": "local", "quantization": "none", "adapter": None}}, cache_dir=tmp / "cache"
+        "default", {"*": {"worker": False, "backend": "local", "quantization": "none", "adapter": None}}, cache_dir=tmp / "cache"
     ).backend("docs")
     bare8 = load_profile(
-        "default", {"*": {"backend": "local", "quantization": "int8", "adapter": None}}, cache_dir=tmp / "cache"
+        "default", {"*": {"worker": False, "backend": "local", "quantization": "int8", "adapter": None}}, cache_dir=tmp / "cache"
     ).backend("docs")
     # LoRA merged into the weights, then int8: the alternative to fp32 LoRA layers on an int8 base
     fp32_base = next(b for k, b in loaded_bases().items() if k[3] == "none" and b.adapters)

@@ -1,6 +1,6 @@
 """The ``codebegen`` command (CONTRACT §1). The one place an EngineError becomes a line + exit code.
 
-It reads the environment (CODEBEGEN_HOME, CODEBEGEN_POSTGRES_URL) and passes plain values to
+It reads the environment (CODEBEGEN_HOME, CODEBEGEN_POSTGRES_URL, GITHUB_TOKEN, CODEBEGEN_GITHUB_API_URL) and passes plain values to
 the engine, which reads none itself.
 """
 
@@ -59,6 +59,8 @@ class Progress:
             out.write(f"\r{line}\x1b[K\n" if self.live else f"{line}\n")
         elif isinstance(event, ev.Warning):
             out.write(f"  ! {event.message}\n")
+        elif isinstance(event, ev.Coverage):
+            out.write("".join(f"  {line}\n" for line in [event.report.headline(), *(i.line() for i in event.report.missing)]))
         elif isinstance(event, ev.Finding) and event.severity == "error":
             out.write(f"  ✗ {event.file or event.source}: {event.message}\n")
         elif isinstance(event, ev.Failure):
@@ -67,15 +69,23 @@ class Progress:
 
 
 def _run_pipeline(args: argparse.Namespace, **kwargs: Any) -> int:
-    from engine import events as ev
     from engine.pipeline import run
+
+    return follow(
+        run(template=args.template, profile=args.profile, cache_dir=_home(), postgres_url=_postgres_url(args), **kwargs)
+    )
+
+
+def follow(events: Any, on_event: Any = None) -> int:
+    """Show a run's events (and pass each to ``on_event``), then its result: 0 if it passed, else EngineError."""
+    from engine import events as ev
 
     progress = Progress()
     done = None
-    for event in run(
-        template=args.template, profile=args.profile, cache_dir=_home(), postgres_url=_postgres_url(args), **kwargs
-    ):
+    for event in events:
         progress(event)
+        if on_event is not None:
+            on_event(event)
         if isinstance(event, ev.Done):
             done = event
     assert done is not None
@@ -175,10 +185,40 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return 0 if preview.box.stopped_because in ("", "stopped") else EXIT_ERROR
 
 
+def cmd_iterate(args: argparse.Namespace) -> int:
+    from engine.iteration.command import run
+
+    return run(args, cache_dir=_home(), postgres_url=_postgres_url(args), follow=follow)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from engine.training.command import run
 
     return run(args)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from engine.export.command import run
+
+    args.github_token = args.github_token or os.environ.get("GITHUB_TOKEN")
+    args.github_api_url = args.github_api_url or os.environ.get("CODEBEGEN_GITHUB_API_URL")
+    return run(args)
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from engine.doctor import run_checks
+
+    data_dir = Path(os.environ.get("CODEBEGEN_STUDIO_DATA_DIR", _home() / "studio")).expanduser()
+    failed = []
+    for check in run_checks(cache_dir=_home(), data_dir=data_dir, profile=args.profile, decode=not args.no_decode):
+        print(check.line(), flush=True)
+        if not check.ok and check.required:
+            failed.append(check.name)
+    if failed:
+        raise EngineError(
+            f"{len(failed)} required check(s) failed: {', '.join(failed)}", hint="do what each ✗ line says"
+        )
+    print("codebegen doctor: every required check passed")
+    return 0
 
 
 def cmd_studio(args: argparse.Namespace) -> int:
@@ -186,6 +226,12 @@ def cmd_studio(args: argparse.Namespace) -> int:
 
     launch(host=args.host, port=args.port)
     return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from studio.keys import run
+
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -231,16 +277,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bare", action="store_true", help="the parser without its adapter (the before of before/after)")
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("iterate", help="change a project (in words or by a new spec), keeping your edits and data")
+    from engine.iteration.command import add_arguments as add_iterate_arguments
+
+    add_iterate_arguments(p)
+    p.set_defaults(func=cmd_iterate)
+
     p = sub.add_parser("train", help="train a LoRA adapter for a role of the embedded default model (CPU)")
     from engine.training.command import add_arguments
 
     add_arguments(p)
     p.set_defaults(func=cmd_train)
 
+    p = sub.add_parser("export", help="push a verified project to a branch of a git remote or GitHub")
+    from engine.export.command import add_arguments as export_arguments
+
+    export_arguments(p)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("doctor", help="check this install: Python, llama.cpp and the CPU, the model, the gate, ...")
+    p.add_argument("--profile", default="default", help="the profile whose roles the decode checks run")
+    p.add_argument("--no-decode", action="store_true", help="skip the model decode checks")
+    p.set_defaults(func=cmd_doctor)
+
     p = sub.add_parser("studio", help="serve the studio")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.set_defaults(func=cmd_studio)
+
+    p = sub.add_parser("keys", help="API keys of the studio's REST API: create, list, revoke")
+    p.add_argument("--user", help="the user the keys belong to (default: the studio's local user)")
+    keys = p.add_subparsers(dest="keys_command", required=True)
+    k = keys.add_parser("create", help="create a key; prints it once, alone on the last line")
+    k.add_argument("name", help="what the key is for, e.g. ci")
+    k.add_argument("--scope", default="read,generate", help="comma-separated: read, generate (default: both)")
+    k.add_argument("--expires-days", type=int, default=None, help="the key stops working after this many days")
+    keys.add_parser("list", help="list the keys (never the keys themselves)")
+    keys.add_parser("revoke", help="revoke a key by its id").add_argument("id")
+    p.set_defaults(func=cmd_keys)
     return parser
 
 

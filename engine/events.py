@@ -75,6 +75,15 @@ class Warning:  # noqa: A001 - the pipeline's own warning event, not the builtin
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """The prompt-coverage check of the parse stage (``engine.parsing.coverage.Coverage``):
+    what the prompt asks for, each item covered by the spec or not."""
+
+    stage: Stage
+    report: Any  # engine.parsing.coverage.Coverage
+
+
+@dataclass(frozen=True)
 class Failure:
     stage: Stage
     message: str
@@ -99,6 +108,7 @@ Event = (
     | DocumentArtifact
     | StageFinished
     | Warning
+    | Coverage
     | Failure
     | Done
 )

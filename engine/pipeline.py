@@ -26,6 +26,7 @@ from engine.errors import EngineError, ModelError
 from engine.events import Done, Event, Failure, SpecArtifact, Stage, StageFinished, StageStarted
 from engine.gate.verify import verify
 from engine.generate import failed_verification
+from engine.parsing import coverage as prompt_coverage
 from engine.spec import ProjectSpec
 from engine.stages.codegen import codegen_stage
 from engine.stages.docs import docs_stage
@@ -79,14 +80,14 @@ def run(
         if spec is None:
             if prompt is None:
                 raise EngineError("nothing to build", hint="give a prompt or a spec")
-            spec = yield from _timed(parse_stage(prompt, backends["parser"]), timings)
+            spec = yield from timed(parse_stage(prompt, backends["parser"]), timings)
         else:
             yield SpecArtifact("parse", spec)
         templates.check_supported(spec, tmpl)
         target = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="codebegen-")) / spec.name
         with Workspace(target, force=force) as ws:
             stage = "generate"
-            code = yield from _timed(
+            code = yield from timed(
                 codegen_stage(spec, tmpl, ws.path, backends["generator"], cache_dir=cache / "runtimes"), timings
             )
             stage = "verify"
@@ -94,11 +95,13 @@ def run(
             started = time.perf_counter()
             report = verify(ws.path, cache_dir=cache / "runtimes", postgres_url=postgres_url)
             report.notes += code.notes
+            if prompt is not None:  # the trust report says what the prompt asked for and the spec lacks
+                report.prompt_coverage = prompt_coverage.check(prompt, spec).to_dict()
             report.write(ws.path)
             timings["verify"] = time.perf_counter() - started
             yield StageFinished("verify", timings["verify"])
             stage = "review"
-            review = yield from _timed(
+            review = yield from timed(
                 review_stage(spec, ws.path, report, code.notes, backends["reviewer"], tmpl.name), timings
             )
             if not report.passed:  # the review above already listed why, as findings
@@ -107,7 +110,7 @@ def run(
                 yield Done(False, None, str(error), report=report, timings=timings)
                 return
             stage = "docs"
-            yield from _timed(
+            yield from timed(
                 docs_stage(spec, ws.path, tmpl, report, backends["docs"], cache_dir=cache / "runtimes"), timings
             )
             placed = ws.place()
@@ -116,14 +119,18 @@ def run(
             f"verified project {spec.name!r} in {placed} ({len(code.files)} files, review score {review.score}/100, "
             f"{len(code.kept_rules)} of {len(spec.rules)} business rules implemented, {timings['total']:.1f} s)"
         )
+        if report.prompt_gaps:  # never only "verified" when the prompt asked for something the project lacks
+            gaps = report._gap_lines()
+            summary += f"; NOT in the spec though the prompt asks for it: {'; '.join(g.removeprefix('not in the spec: ') for g in gaps[:6])}"
+            summary += f" (and {len(gaps) - 6} more)" if len(gaps) > 6 else ""
         yield Done(True, str(placed), summary, report=report, timings=timings)
     except EngineError as exc:
         yield Failure(stage, exc.message, exc.hint)
         yield Done(False, None, str(exc), report=getattr(exc, "report", None), timings=timings)
 
 
-def _timed(stage_events: Any, timings: dict[str, float]) -> Any:
-    """Pass a stage generator's events through, recording each StageFinished's duration."""
+def timed(stage_events: Any, timings: dict[str, float]) -> Any:
+    """Pass a stage generator's events through, recording each StageFinished's duration (run and iterate)."""
     try:
         while True:
             try:

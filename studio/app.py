@@ -1,25 +1,26 @@
 """The studio's Gradio app: ``create_app()`` builds it, ``launch()`` serves it.
 
-Owns the page layout (Generate and History, one module each under ``studio.pages``), the
+Owns the page layout (Generate, History and Account, one module each under ``studio.pages``), the
 queue policy and the serving options. Queue policy, on purpose: pipeline runs share one
 concurrency group (``"pipeline"``) limited to ``max_concurrent_runs`` (2: two sessions
 generate at the same time on two cores; a third waits in line instead of slowing both down),
 the queue holds at most ``max_queue`` waiting events (a visitor is told it is full rather
 than waiting forever), light handlers (history, file viewer) run up to 4 at once, Cancel is
 never queued behind anything. The model backends are loaded once per profile and shared.
+``serve`` runs the Blocks inside ``studio.server``'s FastAPI app (the REST API and sign-in beside
+the UI, one process, one port).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import gradio as gr
 
 from studio.backends import BackendProvider, SharedBackends
-from studio.history import open_history
-from studio.pages import generate, history
+from studio.billing.view import notice as billing_notice
+from studio.pages import account, export, generate, history
 from studio.pages.generate import Studio
 from studio.settings import StudioSettings, get_settings
+from studio.store import open_store
 from studio.users import login_controls
 
 CSS = """
@@ -40,7 +41,7 @@ def create_app(settings: StudioSettings | None = None, *, backends: BackendProvi
     settings = settings or get_settings()
     ctx = Studio(
         settings=settings,
-        history=open_history(settings.database),
+        history=open_store(settings.database, settings.database_url).history,
         backends=SharedBackends(backends) if backends is not None else SharedBackends(),
     )
     with gr.Blocks(title="codebegen studio", analytics_enabled=False) as app:
@@ -49,16 +50,25 @@ def create_app(settings: StudioSettings | None = None, *, backends: BackendProvi
         with gr.Tabs(elem_id="pages") as pages:
             with gr.Tab("Generate", id="generate", elem_id="page-generate"):
                 gen = generate.build(ctx)
+                billing_notice(ctx, gen, app)  # studio.billing: the quota notice; nothing when billing is off
             with gr.Tab("History", id="history", elem_id="page-history") as history_tab:
-                history.build(ctx, gen, pages, history_tab, app)
+                hist = history.build(ctx, gen, pages, history_tab, app)
+                export.build(ctx, hist.pick)
+            with gr.Tab("Account", id="account", elem_id="page-account") as account_tab:
+                account.build(ctx, account_tab, app)
     app.queue(max_size=settings.max_queue, default_concurrency_limit=4)
     app.studio = ctx  # type: ignore[attr-defined]  # tests and benchmarks read the shared state
     return app
 
 
-def serve(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, **options: Any) -> gr.Blocks:
-    """Start serving ``app``; ``prevent_thread_lock=True`` returns at once (tests, benchmarks)."""
-    app.launch(server_name=host, server_port=port, css=CSS, show_error=True, footer_links=["api"], **options)
+def serve(
+    app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, *, prevent_thread_lock: bool = False, quiet: bool = False
+) -> gr.Blocks:
+    """Serve ``app`` inside the studio's FastAPI server (``studio.server``: the UI, ``/api/v1``, ``/auth``);
+    ``prevent_thread_lock=True`` returns at once (tests, benchmarks), ``app.close()`` stops it."""
+    from studio.server import create_server, run
+
+    run(app, create_server(app, css=CSS), host, port, block=not prevent_thread_lock, quiet=quiet)
     return app
 
 

@@ -29,6 +29,7 @@ class RunView:
     detail: str = ""
     finished: dict[str, float] = field(default_factory=dict)
     spec: dict[str, Any] | None = None
+    coverage: dict[str, Any] | None = None  # the parse stage's prompt-coverage check
     files: list[str] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     report: dict[str, Any] | None = None
@@ -57,6 +58,9 @@ class RunView:
             self.dirty.add("output")
         elif isinstance(event, ev.SpecArtifact):
             self.spec = event.spec.model_dump(mode="json")
+            self.dirty.add("spec")
+        elif isinstance(event, ev.Coverage):
+            self.coverage = event.report.to_dict()
             self.dirty.add("spec")
         elif isinstance(event, ev.FileArtifact):
             if event.path not in self.files:
@@ -88,6 +92,9 @@ class RunView:
             if event.report is not None:
                 self.report = event.report.to_dict()
                 self.dirty.add("review")
+                if self.report.get("prompt_coverage"):
+                    self.coverage = self.report["prompt_coverage"]
+                    self.dirty.add("spec")
             for name in ("README.md", "docs/API.md"):
                 if name not in self.files and event.ok and name in self.documents:
                     self.files.append(name)
@@ -102,6 +109,7 @@ class RunView:
         """A finished (or interrupted) run from the history, every part dirty."""
         view = cls(run_id=row.id, total=row.seconds)
         view.spec, view.report, view.findings = row.spec, row.report, list(row.findings)
+        view.coverage = (row.report or {}).get("prompt_coverage")
         view.files = sorted(files)
         view.finished = {k: v for k, v in row.timings.items() if k in STAGES}
         view.ended, view.ok, view.status = True, row.status == "passed", row.status

@@ -7,7 +7,12 @@ the outcome, report, findings and the verified project's files at the end. ``can
 Cancel button, a closed tab) stops the run at its next event and closes the pipeline, which
 removes its scratch directory; the row becomes ``cancelled``.
 
-It knows the engine's events but nothing of Gradio: ``studio.pages.generate`` renders.
+``user`` is the run's owner (a user, or ``org:<slug>`` for an organization's run); ``actor``
+(who started it, default the owner) and ``key_id`` (the API key, for a REST API run) go into
+the history's ledger of starts, which the per-user and per-key limits count.
+
+It knows the engine's events but nothing of Gradio: ``studio.pages.generate`` renders, and
+``studio.jobs`` drives the REST API's runs.
 """
 
 from __future__ import annotations
@@ -47,12 +52,18 @@ class LiveRun:
         prompt: str | None = None,
         spec: ProjectSpec | None = None,
         parent_id: str | None = None,
+        actor: str | None = None,
+        key_id: str | None = None,
+        asked: str | None = None,
     ) -> None:
         self.history, self.settings, self._backends = history, settings, backends
         self.user, self.template, self.profile = user, template, profile
         self.prompt, self.spec = prompt, spec
+        self.asked = asked  # with a spec: the prompt it came from, for the prompt-coverage check
         label = prompt if prompt is not None else f"(edited schema of run {parent_id})" if parent_id else "(spec)"
-        self.id = history.start(user, prompt=label, template=template, profile=profile, parent_id=parent_id)
+        self.id = history.start(
+            user, prompt=label, template=template, profile=profile, parent_id=parent_id, actor=actor, key_id=key_id
+        )
         self.dir = settings.runs_dir / self.id
         self.project_dir = self.dir / "project"
         self.done: ev.Done | None = None
@@ -128,7 +139,7 @@ class LiveRun:
             yield ev.Done(False, None, str(exc))
             return
         yield from run(
-            self.prompt,
+            self.prompt if self.prompt is not None else self.asked,
             spec=self.spec,
             template=self.template,
             profile=self.profile,

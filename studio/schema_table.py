@@ -9,6 +9,7 @@ Business rules are not in the tables; they are carried over for the entities tha
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from engine.spec import ProjectSpec, parse_spec
@@ -93,6 +94,39 @@ def spec_from_tables(
         "name": _text(name), "description": _text(description), "auth": bool(auth),
         "entities": list(by_name.values()), "relationships": relationships, "rules": kept_rules,
     })  # fmt: skip
+
+
+def coverage_markdown(coverage: dict[str, Any] | None) -> str:
+    """The prompt-coverage check for the Schema tab: what the prompt asks for and the spec lacks first,
+    each marked ⚠ with the prompt's words (HTML-escaped), then a count of what is covered."""
+    if not coverage:
+        return ""
+    items = coverage.get("items", [])
+    missing = [i for i in items if not i.get("covered")]
+    out = [f"**{html.escape(coverage.get('headline', 'prompt coverage'))}**"]
+    if missing:
+        out.append('<ul class="coverage-missing">')
+        for i in missing:
+            out.append(
+                f'<li class="not-covered" data-kind="{html.escape(i["kind"])}" data-entity="{html.escape(i["entity"])}">'
+                f"⚠ not in the spec: {html.escape(_item_label(i))}"
+                + (f" — <em>“{html.escape(i['words'][:120])}”</em>" if i.get("words") else "")
+                + "</li>"
+            )
+        out.append("</ul>")
+    covered = [i for i in items if i.get("covered")]
+    if covered:
+        out.append(f'<p class="covered">✓ covered: {len(covered)} of {len(items)} items</p>')
+    return "\n".join(out)
+
+
+def _item_label(i: dict[str, Any]) -> str:
+    return {
+        "thing": f"entity {i['entity']}", "attribute": f"{i['entity']}.{i['name']}",
+        "link": f"link {i['entity']} → {i['name']}", "unique": f"{i['entity']}.{i['name']} unique",
+        "required": f"{i['entity']}.{i['name']} {i.get('detail') or 'required'}",
+        "owned": f"{i['entity']} private to its user", "login": "login",
+    }.get(i["kind"], i["kind"])  # fmt: skip
 
 
 _ENDS = {  # Mermaid crow's-foot ends: (source end, target end, optional target end)

@@ -86,6 +86,7 @@ class ContractClient:
         self.headers: dict[str, str] = {}  # the admin's (with auth): writes every entity
         self.user: dict[str, str] = {}  # an ordinary signed-in user
         self.other: dict[str, str] = {}  # a second ordinary user
+        self.openapi: dict[str, Any] | None = None
 
     # -- auth -------------------------------------------------------------------------------
     def user_fields(self) -> dict[str, Any]:
@@ -207,6 +208,7 @@ class ContractClient:
         everything = self.http.get(url, headers=h).json()
         assert {str(row["id"]) for row in everything["data"]} == {str(first["id"]), str(second.json()["id"])}
         assert self.http.get(url, params={"skip": 2, "limit": 5}, headers=h).json()["data"] == []
+        self.queries(e, first, second.json())
         self.update(e, first)
         missing = "999999" if isinstance(first["id"], int) else "0123456789abcdef01234567"
         assert self.http.get(self.url(e, missing), headers=h).status_code == 404
@@ -242,6 +244,45 @@ class ContractClient:
             r = self.http.post(url, json=self.payload(e), headers=self.user)
             assert r.status_code == 201, f"{e.name} (writable_by any_user): POST {r.status_code} {r.text}"
             assert self.http.delete(self.url(e, r.json()["id"]), headers=self.user).status_code == 204
+
+    def list_parameters(self, e: Any) -> set[str]:
+        if self.openapi is None:
+            self.openapi = self.http.get("/openapi.json").json()
+        op = self.openapi["paths"].get(self.url(e), {}).get("get", {})
+        return {p["name"] for p in op.get("parameters", []) if p.get("in") == "query"}
+
+    def queries(self, e: Any, first: dict[str, Any], second: dict[str, Any]) -> None:
+        """Filters, ranges, search and sort over HTTP, where the list declares them (order_by)."""
+        h, url, params = self.headers, self.url(e), self.list_parameters(e)
+        if "order_by" not in params:
+            return
+        ids = [first["id"], second["id"]]
+        down = self.http.get(url, params={"order_by": "-id"}, headers=h)
+        assert down.status_code == 200, f"{e.name}: order_by=-id {down.text}"
+        assert [row["id"] for row in down.json()["data"]] == sorted(ids, reverse=True), down.text
+        unknown = self.http.get(url, params={"no_such_parameter": "1"}, headers=h)
+        assert unknown.status_code == 422 and "order_by" in unknown.text, f"{e.name}: unknown parameter {unknown.text}"
+        for f in e.fields:
+            if f.name in params and first.get(f.name) is not None and f.type != "json":
+                got = self.http.get(url, params={f.name: first[f.name]}, headers=h)
+                assert got.status_code == 200, f"{e.name}: {f.name}= {got.text}"
+                rows = got.json()["data"]
+                assert first["id"] in [r["id"] for r in rows], f"{e.name}: {f.name}= misses the row"
+                assert all(_same(first[f.name], r[f.name]) for r in rows), f"{e.name}: {f.name}= lets others through"
+                assert got.json()["count"] == len(rows)
+                break
+        for f in e.fields:
+            if f"{f.name}__gte" in params and first.get(f.name) is not None:
+                value = first[f.name]
+                inside = self.http.get(url, params={f"{f.name}__gte": value, f"{f.name}__lte": value}, headers=h).json()
+                outside = self.http.get(url, params={f"{f.name}__gt": value}, headers=h).json()
+                assert first["id"] in [r["id"] for r in inside["data"]], f"{e.name}: {f.name} range misses the row"
+                assert first["id"] not in [r["id"] for r in outside["data"]], f"{e.name}: {f.name}__gt keeps the row"
+                break
+        text = next((f for f in e.fields if f.type in ("str", "text") and isinstance(first.get(f.name), str) and len(first[f.name]) > 3), None)
+        if "q" in params and text is not None:
+            found = self.http.get(url, params={"q": first[text.name][1:4].upper()}, headers=h).json()
+            assert first["id"] in [r["id"] for r in found["data"]], f"{e.name}: q misses {text.name}"
 
     def update(self, e: Any, row: dict[str, Any]) -> None:
         h = self.headers

@@ -57,6 +57,8 @@ def served(project: Path, template_name: str, runtime_cache: Path, workdir: Path
     env = {**os.environ, **env, "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONDONTWRITEBYTECODE": "1"}
     env |= admin_env()  # the walk's admin, made at startup (CONTRACT §3a)
     argv = [str(runtime.python), *(a.replace("{port}", str(port)) for a in settings.boot)]
+    if settings.migrations:  # the prestart step: the app itself never migrates at startup
+        subprocess.run([str(runtime.python), *settings.migrations], cwd=project, env=env, check=True, capture_output=True)
     log = (workdir / "server.log").open("w")
     proc = subprocess.Popen(argv, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

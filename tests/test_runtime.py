@@ -80,3 +80,32 @@ def test_unfinished_build_is_rebuilt(tmp_path: Path) -> None:
     env = ensure_runtime(req, cache_dir=cache)
     assert env.built and env.python.exists()
     assert not (cache / f"{key}.tmp-999999").exists()
+
+
+@pytest.mark.slow
+def test_console_scripts_of_a_built_environment_run(tmp_path: Path) -> None:
+    """Built in a temp dir and renamed, the env's scripts must still name where it now lives."""
+    req = tmp_path / "requirements.txt"
+    req.write_text("pytest\n")
+    env = ensure_runtime(req, cache_dir=tmp_path / "cache")
+    run = subprocess.run([env.bin_dir / "pytest", "--version"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "pytest" in run.stdout + run.stderr
+    assert f"#!{env.python}" == (env.bin_dir / "pytest").read_text().splitlines()[0]
+    assert str(env.path) in (env.bin_dir / "activate").read_text()
+    assert not [p.name for p in env.bin_dir.iterdir() if p.is_file() and b".tmp-" in p.read_bytes()]
+
+
+def test_relocating_rewrites_text_scripts_only(tmp_path: Path) -> None:
+    from engine.gate.runtime import relocate_scripts
+
+    built, final = tmp_path / "env.tmp-1", tmp_path / "env"
+    (built / "bin").mkdir(parents=True)
+    (built / "bin" / "tool").write_text(f"#!{built}/bin/python\nprint(1)\n")
+    (built / "bin" / "tool").chmod(0o755)
+    (built / "bin" / "native").write_bytes(b"\x7fELF\0\0" + str(built).encode())
+    (built / "bin" / "python").symlink_to("/usr/bin/python3")
+    assert relocate_scripts(built, final) == [built / "bin" / "tool"]
+    assert (built / "bin" / "tool").read_text().startswith(f"#!{final}/bin/python\n")
+    assert (built / "bin" / "tool").stat().st_mode & 0o111
+    assert str(built).encode() in (built / "bin" / "native").read_bytes()

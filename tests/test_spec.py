@@ -68,7 +68,10 @@ def test_one_to_many_is_turned_around() -> None:
         (lambda s: s["entities"][0]["fields"].append({"name": "id", "type": "int"}), "added to every entity"),
         (lambda s: s["entities"].append({"name": "Book", "fields": []}), "entity 'Book': duplicate"),
         (lambda s: s["entities"].append({"name": "book_case", "fields": []}), "not PascalCase"),
-        (lambda s: s["entities"].append({"name": "User", "fields": []}), "User entity is implicit"),
+        (
+            lambda s: (s.update(auth=True), s["entities"].append({"name": "User", "owned": True, "fields": []})),
+            "the login user cannot be owned",
+        ),
         (lambda s: s["entities"].append({"name": "order item", "fields": []}), "write it as 'OrderItem'"),
         (
             lambda s: (

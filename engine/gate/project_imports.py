@@ -21,7 +21,9 @@ from pathlib import Path
 # Folders that are not the project's source: anywhere, and (for names a package could also
 # use, such as ``build``) only at the project root.
 SKIP_ANYWHERE = frozenset({".git", "__pycache__", ".pytest_cache", ".ruff_cache", ".mypy_cache", ".hypothesis"})
-SKIP_AT_ROOT = frozenset({".venv", "venv", "env", "node_modules", ".tox", ".nox", "build", "dist", "htmlcov"})
+SKIP_AT_ROOT = frozenset(
+    {".codebegen", ".venv", "venv", "env", "node_modules", ".tox", ".nox", "build", "dist", "htmlcov"}
+)
 
 
 def is_skipped(parts: tuple[str, ...], *, is_dir: bool) -> bool:

@@ -8,8 +8,10 @@ project.
 
 A build is atomic: it happens in a temporary sibling directory under a file lock (two
 processes asking for the same environment build it once), gets a completion stamp, and is then
-renamed into place. Because of the rename, callers run tools as ``python -m tool``; the console
-scripts' shebangs point at the temporary path.
+renamed into place. Before the rename every script in ``bin/`` that names the temporary path
+(the console scripts' shebangs, ``activate``) is rewritten to name the final one, so
+``bin/pytest`` and an activated environment work; the gate itself runs tools as
+``python -m tool``.
 
 It does not decide what goes into an environment (the template's rendered requirements file
 does) nor run anything in it (``engine.gate.verify`` does).
@@ -34,7 +36,7 @@ from pathlib import Path
 from engine.errors import RuntimeEnvError
 
 STAMP = ".codebegen-runtime.json"
-_FORMAT = 1  # bump when the layout of an environment changes, so old ones are not reused
+FORMAT = _FORMAT = 2  # bump when the layout of an environment changes, so old ones are not reused
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,10 @@ def ensure_runtime(
         try:
             _build(tmp, requirements, Path(requirements_file), base_python, install_timeout)
             seconds = time.perf_counter() - start
-            stamp = {"key": key, "python": _python_version(base_python), "seconds": round(seconds, 2),
+            stamp = {"key": key, "format": _FORMAT, "python": _python_version(base_python), "seconds": round(seconds, 2),
                      "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "requirements": requirements}  # fmt: skip
             (tmp / STAMP).write_text(json.dumps(stamp, indent=2), encoding="utf-8")
+            relocate_scripts(tmp, final)
             os.rename(tmp, final)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -122,6 +125,24 @@ def _build(target: Path, requirements: str, req_path: Path, base_python: str, ti
            "--disable-pip-version-check", "--no-input", "-r", str(req_copy)]  # fmt: skip
     # Relative `-r`/`-c` lines resolve against the original file's folder.
     _run(cmd, f"install {req_path.name}", timeout, cwd=req_path.parent)
+
+
+def relocate_scripts(built: Path, final: Path) -> list[Path]:
+    """Make the scripts in ``built/bin`` name ``final`` instead of ``built``; the files it changed."""
+    pairs = [(str(built).encode(), str(final).encode()), (built.name.encode(), final.name.encode())]  # path, prompt
+    changed = []
+    for script in sorted((built / "bin").iterdir()):
+        if script.is_symlink() or not script.is_file():
+            continue
+        data = script.read_bytes()
+        if any(old in data for old, _ in pairs) and b"\0" not in data[:1024]:  # text scripts only, never a binary
+            mode = script.stat().st_mode
+            for old, new in pairs:
+                data = data.replace(old, new)
+            script.write_bytes(data)
+            script.chmod(mode)
+            changed.append(script)
+    return changed
 
 
 def _run(cmd: list[str], what: str, timeout: float, cwd: Path | None = None) -> None:
@@ -190,4 +211,4 @@ def _python_version(python: str) -> str:
     return out.stdout.strip()
 
 
-__all__ = ["RuntimeEnv", "ensure_runtime", "runtime_key"]
+__all__ = ["RuntimeEnv", "ensure_runtime", "relocate_scripts", "runtime_key"]

@@ -57,6 +57,27 @@ class TrustReport:
     checks: list[Check] = field(default_factory=list)
     runtime: str = ""
     notes: list[str] = field(default_factory=list)
+    # the parse stage's prompt-coverage check (engine.parsing.coverage.Coverage.to_dict()), when a
+    # prompt was given: what the prompt asks for that the verified spec does not carry
+    prompt_coverage: dict[str, Any] | None = None
+
+    @property
+    def prompt_gaps(self) -> list[dict[str, Any]]:
+        """The prompt-coverage items not in the spec (empty when none, or no prompt was checked)."""
+        return [i for i in (self.prompt_coverage or {}).get("items", []) if not i.get("covered")]
+
+    def _gap_lines(self) -> list[str]:
+        lines = []
+        for i in self.prompt_gaps:
+            what = {
+                "thing": f"entity {i['entity']}", "attribute": f"{i['entity']}.{i['name']}",
+                "link": f"link {i['entity']} -> {i['name']}", "unique": f"{i['entity']}.{i['name']} unique",
+                "required": f"{i['entity']}.{i['name']} {i.get('detail') or 'required'}",
+                "owned": f"{i['entity']} private to its user", "login": "login",
+            }.get(i["kind"], i["kind"])  # fmt: skip
+            said = f' ("{i["words"][:80]}")' if i.get("words") else ""
+            lines.append(f"not in the spec: {what}{said}")
+        return lines
 
     @property
     def passed(self) -> bool:
@@ -94,7 +115,11 @@ class TrustReport:
             parts.append(f"{counts['fail']} failed")
         if counts["skip"]:
             parts.append(f"{counts['skip']} skipped")
-        return f"verification {verdict}: {', '.join(parts)} ({self.template}, {self.duration_s:.1f} s)"
+        line = f"verification {verdict}: {', '.join(parts)} ({self.template}, {self.duration_s:.1f} s)"
+        if self.prompt_gaps:
+            n = len(self.prompt_gaps)
+            line += f"; but {n} thing{'s' if n != 1 else ''} the prompt asks for {'are' if n != 1 else 'is'} not in the spec"
+        return line
 
     def summary(self) -> str:
         """Human text: a headline, then one line per check with ✓/✗/–, duration and short reason."""
@@ -108,6 +133,9 @@ class TrustReport:
             if c.status == "fail" and c.output:
                 lines += [f"      {ln}" for ln in c.output.splitlines()[:12]]
         lines += [f"  note: {n}" for n in self.notes]
+        if self.prompt_coverage:
+            lines.append(f"  {self.prompt_coverage.get('headline', 'prompt coverage')}")
+            lines += [f"  ! {g}" for g in self._gap_lines()]
         return "\n".join(lines)
 
     def to_markdown(self) -> str:
@@ -129,6 +157,14 @@ class TrustReport:
             out += ["", f"Runtime environment: {self.runtime}."]
         if self.notes:
             out += ["", "## Notes", ""] + [f"- {n}" for n in self.notes]
+        if self.prompt_coverage:
+            out += ["", "## Prompt coverage", "", self.prompt_coverage.get("headline", ""), ""]
+            out += [f"- **{g}**" for g in self._gap_lines()]
+            covered = [i for i in self.prompt_coverage.get("items", []) if i.get("covered")]
+            if covered:
+                out.append(
+                    f"- covered: {len(covered)} item{'s' if len(covered) != 1 else ''} (entities, fields, links)"
+                )
         for c in self.failed:
             if c.output:
                 out += ["", f"## {c.name}", "", "```", c.output, "```"]

@@ -11,6 +11,9 @@ Owns running the checks and turning each into a ``Check`` of a ``TrustReport``:
     pytest             the project's own tests, on the manifest's database (SQLite)
     pytest on postgresql               ... on a fresh database of the given server
     migrations / migrations check      on an empty database (and on PostgreSQL)
+    data migration     with more than one revision: a database at the previous head, filled
+                       with rows, upgrades to head keeping every row and value (renamed
+                       columns' too) and downgrades back (SQLite, and PostgreSQL when given)
     boot               the manifest's boot command answers GET health_path with 200 {"status": "ok"}
                        (inside the sandbox, engine.gate.sandbox, where bubblewrap is available)
     exploit ...        the exploit pack against the sandboxed server (engine.gate.exploits)
@@ -297,6 +300,42 @@ def _migrations_postgres(gate: _Gate) -> list[Check]:
     return _on_postgres(gate, names, "migrations", lambda url: _migrations(gate, url))
 
 
+_DATA_SCRIPT = Path(__file__).with_name("data_migration_script.py")
+
+
+def _revisions(gate: _Gate) -> list[Path]:
+    versions = gate.project / "alembic" / "versions"
+    return sorted(p for p in versions.glob("*.py") if p.name != "__init__.py") if versions.is_dir() else []
+
+
+def _data_migration(gate: _Gate, database_url: str | None = None) -> list[Check]:
+    """The newest revision keeps the rows of a filled database at the previous head, both ways."""
+    name = "data migration on postgresql" if database_url else "data migration"
+    database = "postgresql" if database_url else gate.database_label
+    if not gate.settings.migrations:
+        return [Check(name, "skip", detail="the template has no migrations")]
+    if len(_revisions(gate)) < 2:  # not run, so not labelled with a database
+        return [Check(name, "skip", detail="one revision: no stored data to carry over yet")]
+    workdir = gate.workdir(name)
+    result = gate.run([str(_python(gate)), str(_DATA_SCRIPT)], workdir=workdir, env=gate.env(workdir, database_url))
+    check = _judge(
+        name, result, gate, output_excerpt.traceback, command="alembic upgrade/downgrade on a filled database"
+    )
+    check.database = database
+    try:
+        data = json.loads(result.output.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return [check]
+    if check.passed:
+        dropped = f"; dropped as the spec says: {', '.join(data['dropped'])}" if data.get("dropped") else ""
+        check.detail = (f"{data['rows']} rows at {data['from']} kept through the upgrade to {data['to']} "
+                        f"and the downgrade back{dropped}")  # fmt: skip
+    elif data.get("lost"):
+        check.detail = f"rows or values lost: {data['lost'][0]}"
+        check.output = "\n".join(data["lost"])
+    return [check]
+
+
 def _boot(gate: _Gate) -> list[Check]:
     """Serve the app with the manifest's boot command until GET health_path answers, then stop it.
 
@@ -431,6 +470,9 @@ _DYNAMIC = [
     _Step("migrations", ("migrations", "migrations check"), lambda g: _migrations(g)),
     _Step("migrations", ("migrations on postgresql", "migrations check on postgresql"),
           lambda g: _migrations_postgres(g)),
+    _Step("migrations", ("data migration",), lambda g: _data_migration(g)),
+    _Step("migrations", ("data migration on postgresql",),
+          lambda g: _on_postgres(g, ["data migration on postgresql"], "data", lambda url: _data_migration(g, url))),
     _Step("boot", ("boot",), lambda g: _boot(g)),
     _Step("exploits", live_checks.ATTACK_NAMES, lambda g: _attack(g)),
 ]  # fmt: skip

@@ -8,14 +8,17 @@
     for delta in parser.stream(messages): ...    # text deltas as they are produced
 
 Roles: ``parser`` (prompt -> ProjectSpec JSON), ``generator`` (custom logic), ``reviewer``,
-``docs``. Every failure is an ``engine.errors.ModelError`` whose hint says what to do.
+``docs``. Every failure is an ``engine.errors.ModelError`` whose hint says what to do. Roles on
+the native runtimes (llamacpp, local) run in a supervised worker process (``worker``): a crash
+or hang there is a ``ModelCrashError`` for the run, never the end of this process.
 
 Modules: ``base`` (Completion, Backend), ``profiles`` (RoleConfig, Profile, load_profile),
 ``registry`` (BACKENDS), ``llamacpp`` (the default's runtime: llama.cpp + GGUF LoRA adapters from
 ``gguf_lora``, thread count from ``threads``), ``local`` (transformers + peft), ``decode`` (the
 transformers step), ``sampling`` (the token loop), ``constraint`` (llguidance JSON mask,
 detokenizer), ``embedded`` (the GGUF default and its conversion cache), ``remote``
-(OpenAI-compatible HTTP), ``fake`` (scripted replies), ``memory`` (GPU fit estimate).
+(OpenAI-compatible HTTP), ``fake`` (scripted replies), ``memory`` (GPU fit estimate),
+``worker`` (the supervised worker process and ``WorkerBackend``).
 Importing this package imports no torch.
 """
 

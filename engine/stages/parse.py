@@ -9,6 +9,7 @@ entity is refused with a message that says what to write.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -17,16 +18,23 @@ from typing import Any
 
 from engine import names
 from engine.errors import ModelError, PromptError, SpecError
-from engine.events import Event, SpecArtifact, StageFinished, StageStarted, Warning
+from engine.events import Coverage, Event, SpecArtifact, StageFinished, StageStarted, Warning
+from engine.parsing import admission, coverage
 from engine.parsing.cleanup import clean_spec
 from engine.parsing.grounding import described_entities, entity_candidates, grounded_schema
+from engine.parsing.reading import read_prompt
 from engine.prompts import messages
 from engine.spec import FIELD_TYPES, ProjectSpec, parse_spec
 from engine.stages.asking import ask
 
 MAX_PROMPT_CHARS = 4000
 MIN_PROMPT_WORDS = 3
-MAX_SPEC_TOKENS = 900  # a dev-set spec is 150-450 tokens; a runaway model stops here
+# A dev-set spec is 150-450 tokens; a nine-entity prompt needs about 1500. The cap grows with the
+# prompt (16 spec tokens a prompt word, never under 900: a spec field is ~30 tokens, and a prompt
+# spends two or three words on one) so that no ordinary prompt hits it; the grammar ends the
+# decode at the spec's closing brace, so a higher cap costs nothing; a runaway model still stops.
+MAX_SPEC_TOKENS = 900
+MAX_SPEC_TOKENS_CEILING = 4000
 
 # What the parser model is constrained to: the ProjectSpec's core, every key required, in the
 # order the prompt's example shows (small models follow a fixed shape far better).
@@ -39,7 +47,7 @@ DECODING_SCHEMA: dict[str, Any] = {
         "entities": {
             "type": "array",
             "minItems": 1,
-            "maxItems": 8,
+            "maxItems": 16,
             "items": {
                 "type": "object",
                 "properties": {
@@ -73,7 +81,7 @@ DECODING_SCHEMA: dict[str, Any] = {
         },
         "relationships": {
             "type": "array",
-            "maxItems": 10,
+            "maxItems": 24,
             "items": {
                 "type": "object",
                 "properties": {
@@ -104,6 +112,7 @@ def check_prompt(prompt: str) -> str:
     text = (prompt or "").strip()
     if not text:
         raise PromptError("the prompt is empty", hint="describe the backend: what it stores, their fields, who logs in")
+    admission.check_language(text)
     if len(text) > MAX_PROMPT_CHARS:
         raise PromptError(
             f"the prompt is {len(text)} characters long; the limit is {MAX_PROMPT_CHARS}",
@@ -114,7 +123,13 @@ def check_prompt(prompt: str) -> str:
             f"the prompt {text!r} is too short to describe a backend",
             hint="e.g. 'A library API: books with a title and an isbn, loans of a book with a due date'",
         )
+    admission.check_backend_prompt(text)
     return text
+
+
+def spec_token_budget(prompt: str) -> int:
+    """The decode's token cap for ``prompt``: room for every entity an ordinary prompt lists."""
+    return min(MAX_SPEC_TOKENS_CEILING, max(MAX_SPEC_TOKENS, 16 * len(prompt.split())))
 
 
 def extract_json(text: str) -> Any:
@@ -187,22 +202,81 @@ def extract_rules(
     return rules
 
 
+_TITLE_WORDS = re.compile(
+    r"^\s*(?:an?\s+|the\s+|my\s+|our\s+)?([A-Za-z][\w -]{1,40}?)\s*(?::|\bapi\b|\bbackend\b|\bapp\b|\bservice\b|\bsystem\b|[.,;!\n])",
+    re.I,
+)
+
+
+def _name_from_prompt(spec_data: dict[str, Any], prompt: str, reading: Any) -> None:
+    """The project's name and description from the prompt's own words, never the model's invention.
+
+    The name: the words before the prompt's first colon / "API" / full stop when they are few
+    and the prompt says them ("Online bookstore: ..." -> ``online_bookstore``), else the first
+    described thing (``book_api``); the description: the prompt's first sentence.
+    """
+    from engine.parsing.cleanup import to_snake
+
+    m = _TITLE_WORDS.match(prompt)
+    words = m.group(1).strip() if m else ""
+    lowered = words.lower()
+    if (
+        words
+        and len(words.split()) <= 4
+        and not re.search(r"\b(?:i|we|you|want|need|please|hi|hello|hey|could|can)\b", lowered)
+    ):
+        name = to_snake(words)
+    else:
+        first = (
+            reading.things[0].name
+            if reading.things
+            else (spec_data["entities"][0]["name"] if spec_data["entities"] else "app")
+        )
+        name = names.snake(first) + "_api"
+    name = re.sub(r"_(?:api|backend|app|service)$", "", name) or name
+    if not re.match(r"^[a-z][a-z0-9_]*$", name) or len(name) > 40 or name in ("a", "an", "the"):
+        name = spec_data.get("name") or "app"
+    spec_data["name"] = name
+    first_sentence = re.split(r"(?<=[.!?])\s+|\n", prompt.strip())[0].strip()
+    spec_data["description"] = first_sentence[:200]
+
+
+def _dedupe_and_break_cycles(spec_data: dict[str, Any]) -> list[str]:
+    from engine.parsing.cleanup import _break_cycles, _dedupe_relationships
+
+    warnings: list[str] = []
+    spec_data["relationships"] = _break_cycles(_dedupe_relationships(spec_data["relationships"], warnings), warnings)
+    return warnings
+
+
 def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec]:
     """Yield the stage's events; return the ProjectSpec. Raises PromptError, ModelError, SpecError."""
     text = check_prompt(prompt)
     yield StageStarted("parse", detail=f"{len(text)} characters")
+    reading = read_prompt(text)
     schema = grounded_schema(DECODING_SCHEMA, entity_candidates(text), described_entities(text))
-    answer = yield from ask(backend, "parse", messages("parse", prompt=text), schema=schema, max_tokens=MAX_SPEC_TOKENS)
+    answer = yield from ask(
+        backend, "parse", messages("parse", prompt=text), schema=schema, max_tokens=spec_token_budget(text)
+    )
     raw = extract_json(answer.text)
     if not isinstance(raw, dict):
-        snippet = answer.text.strip()[:120] or "(nothing)"
-        raise ModelError(
-            f"the parser model did not return a JSON object: {snippet!r}",
-            hint="try again, rephrase the prompt, or pick another --profile",
-        )
+        if not reading.things:
+            snippet = answer.text.strip()[:120] or "(nothing)"
+            raise ModelError(
+                f"the parser model did not return a JSON object: {snippet!r}",
+                hint="try again, rephrase the prompt, or pick another --profile",
+            )
+        yield Warning("parse", "the parser model returned no JSON object; the spec is read from the prompt's words")
+        raw = {"name": "", "entities": [], "relationships": [], "auth": False}
     spec_data, warnings = clean_spec(raw, text)
     for w in warnings:
         yield Warning("parse", w)
+    model_only = copy.deepcopy(spec_data)
+    for w in coverage.reconcile(spec_data, reading, text):  # the prompt's words first, the model fills in
+        yield Warning("parse", w)
+    for w in _dedupe_and_break_cycles(spec_data):
+        yield Warning("parse", w)
+    _name_from_prompt(spec_data, text, reading)
     entities = spec_data["entities"]
     if not entities or (not spec_data["relationships"] and not any(e["fields"] for e in entities)):
         raise PromptError(
@@ -215,9 +289,15 @@ def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec
     try:
         spec = parse_spec(spec_data)
     except SpecError as exc:
-        raise SpecError(
-            exc.problems, hint="the model's spec is invalid even after clean-up; rephrase the prompt"
-        ) from None
+        try:  # what the second pass added broke a rule: keep the model's spec (the check shows the gap)
+            model_only["rules"] = spec_data["rules"]
+            spec = parse_spec(model_only)
+            yield Warning("parse", "what the prompt's words added made the spec invalid; kept the model's spec")
+        except SpecError:
+            raise SpecError(
+                exc.problems, hint="the model's spec is invalid even after clean-up; rephrase the prompt"
+            ) from None
     yield SpecArtifact("parse", spec)
     yield StageFinished("parse", answer.seconds, answer.tokens_in, answer.tokens_out, answer.model, answer.adapter)
+    yield Coverage("parse", coverage.check(reading, spec))  # what the prompt asks for, and whether the spec has it
     return spec

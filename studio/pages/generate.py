@@ -27,10 +27,11 @@ from studio.backends import SharedBackends
 from studio.errors import user_error
 from studio.history import History
 from studio.limits import admission
+from studio.pages import versions
 from studio.run_view import RunView
 from studio.runner import LiveRun, project_files, write_zip
 from studio.settings import StudioSettings
-from studio.users import current_user, signed_in
+from studio.users import current_user, person, signed_in
 
 EXAMPLES = [
     "A notes API: users register and log in; each note has a title and a body and belongs to its author.",
@@ -83,12 +84,13 @@ class GeneratePage:
     findings: gr.Dataframe
     readme: gr.Markdown
     current: gr.State
+    coverage: gr.Markdown | None = None  # the prompt-coverage check, what is not covered highlighted
 
     def outputs(self) -> list[Any]:
         return [
             self.generate, self.cancel, self.regenerate, self.download, self.progress, self.output, self.name, self.description,
             self.auth, self.entities, self.relations, self.diagram, self.files, self.code, self.review, self.checks,
-            self.findings, self.readme, self.current,
+            self.findings, self.readme, self.current, *([self.coverage] if self.coverage is not None else []),
         ]  # fmt: skip
 
     def draw(self, view: RunView, parts: set[str], zip_path: str | None = None) -> dict[Any, Any]:
@@ -106,6 +108,8 @@ class GeneratePage:
             out[self.entities] = schema_table.entity_rows(spec)
             out[self.relations] = schema_table.relation_rows(spec) or [[""] * len(schema_table.RELATION_HEADERS)]
             out[self.diagram] = schema_table.mermaid(spec)
+            if self.coverage is not None:
+                out[self.coverage] = schema_table.coverage_markdown(view.coverage)
         if "files" in parts or view.ended:
             # A finished run opens its README (or app/main.py) so the Code tab never starts blank.
             first = opening_file(view.files) if view.ended else None
@@ -227,6 +231,7 @@ def build(ctx: Studio) -> GeneratePage:
             cancel_btn = gr.Button("Cancel", variant="stop", visible=False, elem_id="cancel")
             download = gr.DownloadButton("Download ZIP", visible=False, elem_id="download")
     progress = gr.Markdown("Describe a backend and press **Generate**.", elem_id="progress")
+    follow_up = versions.follow_up_box()
     with gr.Accordion("Model output", open=False):
         output = gr.Textbox(show_label=False, lines=6, max_lines=12, interactive=False, elem_id="model-output")
     with gr.Tabs(elem_id="stage-tabs") as tabs:
@@ -245,6 +250,7 @@ def build(ctx: Studio) -> GeneratePage:
                 interactive=True, label="Relationships (kind: many_to_one, one_to_one, many_to_many)",
                 elem_id="relations",
             )  # fmt: skip
+            coverage = gr.Markdown(elem_id="prompt-coverage")
             regenerate_btn = gr.Button("Regenerate from this schema", elem_id="regenerate")
             diagram = gr.Markdown(elem_id="er-diagram")
         with gr.Tab("Code", id="code", elem_id="tab-code"):
@@ -269,12 +275,14 @@ def build(ctx: Studio) -> GeneratePage:
     page = GeneratePage(
         prompt, template, profile, generate_btn, cancel_btn, download, progress, output, tabs, name, description,
         auth, entities, relations, regenerate_btn, diagram, files, code, review, checks, findings, readme, current,
+        coverage,
     )  # fmt: skip
-    _wire(ctx, page)
+    drive = _wire(ctx, page)
+    versions.wire_follow_up(ctx, page, follow_up, drive)
     return page
 
 
-def _wire(ctx: Studio, page: GeneratePage) -> None:
+def _wire(ctx: Studio, page: GeneratePage) -> Any:
     settings = ctx.settings
 
     def drive(live: LiveRun) -> Iterator[dict[Any, Any]]:
@@ -304,16 +312,16 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
             raise user_error(view.failure)
 
     def generate(prompt: str, template: str, profile: str, request: gr.Request) -> Iterator[dict[Any, Any]]:
-        user = current_user(request, settings)
+        user, actor = current_user(request, settings, need="generate"), person(request, settings)
         if not (prompt or "").strip():
             raise user_error(
                 EngineError("the prompt is empty", hint="describe the backend you want, or pick an example")
             )
         try:
-            with admission(ctx.history, settings, user, prompt):
+            with admission(ctx.history, settings, actor or user, prompt, owner=user, profile=profile):
                 live = LiveRun(
                     history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
-                    profile=profile, prompt=prompt,
+                    profile=profile, prompt=prompt, actor=actor,
                 )  # fmt: skip
         except EngineError as exc:
             raise user_error(exc) from None
@@ -323,7 +331,7 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
         name: str, description: str, auth: bool, entities: list[list[Any]], relations: list[list[Any]],
         template: str, profile: str, current: dict[str, Any], request: gr.Request,
     ) -> Iterator[dict[Any, Any]]:  # fmt: skip
-        user = current_user(request, settings)
+        user, actor = current_user(request, settings, need="generate"), person(request, settings)
         parent = ctx.history.get(user, current.get("run_id", "")) if current else None
         rules = (parent.spec or {}).get("rules", []) if parent else []
         try:
@@ -331,10 +339,11 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
                 name=name, description=description, auth=auth, entities=entities or [], relations=relations or [],
                 rules=rules,
             )  # fmt: skip
-            with admission(ctx.history, settings, user):
+            with admission(ctx.history, settings, actor or user, owner=user, profile=profile):
                 live = LiveRun(
                     history=ctx.history, settings=settings, backends=ctx.backends, user=user, template=template,
-                    profile=profile, spec=spec, parent_id=parent.id if parent else None,
+                    profile=profile, spec=spec, parent_id=parent.id if parent else None, actor=actor,
+                    asked=parent.prompt if parent and not parent.prompt.startswith("(") else None,
                 )  # fmt: skip
         except EngineError as exc:
             raise user_error(exc) from None
@@ -389,3 +398,4 @@ def _wire(ctx: Studio, page: GeneratePage) -> None:
         api_name="cancel", concurrency_limit=None,
     )  # fmt: skip
     page.files.change(show_file, [page.files, page.current], [page.code], api_name="show_file", show_progress="hidden")
+    return drive  # the follow-up box (studio.pages.versions) streams its iterations with it

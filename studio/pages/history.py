@@ -16,6 +16,7 @@ import gradio as gr
 from engine.errors import EngineError
 from studio.errors import user_error
 from studio.history import RunRow
+from studio.pages import versions
 from studio.pages.generate import GeneratePage, Studio, zip_of_run
 from studio.run_view import RunView
 from studio.users import current_user, signed_in
@@ -69,8 +70,10 @@ def build(ctx: Studio, generate: GeneratePage, pages: gr.Tabs, tab: gr.Tab, app:
         download = gr.DownloadButton("Download ZIP", visible=False, scale=1, elem_id="history-download")
         delete = gr.Button("Delete", variant="stop", scale=1, elem_id="history-delete")
     detail = gr.Markdown(elem_id="run-detail")
+    compare = versions.versions_section()
     page = HistoryPage(refresh, runs, pick, detail, open_btn, download, delete)
     _wire(ctx, page, generate, pages, tab, app)
+    versions.wire_versions(ctx, page, compare)
     return page
 
 
@@ -113,7 +116,7 @@ def _wire(ctx: Studio, page: HistoryPage, generate: GeneratePage, pages: gr.Tabs
         return out
 
     def delete_run(run_id: str | None, request: gr.Request) -> dict[Any, Any]:
-        user = current_user(request, ctx.settings)
+        user = current_user(request, ctx.settings, need="generate")  # an organization's viewers only look
         if run_id and ctx.history.delete(user, run_id):
             shutil.rmtree(ctx.settings.runs_dir / run_id, ignore_errors=True)
             gr.Info(f"Deleted run {run_id}.")

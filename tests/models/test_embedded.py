@@ -30,7 +30,7 @@ PROMPT = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "A 
 
 
 def default_profile(cache, adapters=None, **extra):
-    overrides = {"*": {"threads": 2, **extra}}
+    overrides = {"*": {"threads": 2, "worker": False, **extra}}  # the in-process pools are inspected
     for role, path in (adapters or {}).items():
         overrides[role] = {"adapter": str(path)}
     return load_profile("default", overrides, cache_dir=cache)

@@ -26,7 +26,7 @@ MESSAGES = [{"role": "system", "content": "Answer in JSON."}, {"role": "user", "
 
 def gpu_profile_on_cpu(models, **extra):
     """Exactly the gpu profile, with its model paths and placement overridden (as a user's file would)."""
-    overrides = {"*": {"device": "cpu", "dtype": "float32", **extra}}
+    overrides = {"*": {"device": "cpu", "dtype": "float32", "worker": False, **extra}}  # loaded_bases() is read
     for role, adapter in (("parser", models["parser"]), ("docs", models["docs"])):
         overrides[role] = {"model": str(models["base"]), "adapter": str(adapter)}
     for role in ("generator", "reviewer"):

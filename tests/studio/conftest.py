@@ -8,13 +8,15 @@ default. Browser tests drive /usr/bin/chromium through Playwright and save scree
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def openid_provider_mock(people: Iterable[dict], log: Path) -> Iterator[str]:
+    """The real oidc-provider-mock on a free loopback port with ``people`` (claims) predefined; its URL."""
+    from tests.studio.test_space import stop
+
+    port = free_port()
+    args = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
+    for claims in people:
+        args += ["--user-claims", json.dumps(claims)]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(f"{url}/.well-known/openid-configuration", timeout=60)
+        yield url
+    finally:
+        stop(proc)
 
 
 def wait_until_serving(url: str, timeout: float = 60) -> None:

@@ -22,7 +22,6 @@ visitor is asked to sign in and cannot generate; a second run inside the hour is
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -40,7 +39,7 @@ import yaml
 from playwright.sync_api import expect
 
 from studio.history import close_history, open_history
-from tests.studio.conftest import REPO, free_port, screenshot, wait_until_serving
+from tests.studio.conftest import REPO, free_port, openid_provider_mock, screenshot, wait_until_serving
 from tests.studio.test_browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab, table_cell
 
 CLIENT_ID = "codebegen-space-test"
@@ -72,18 +71,8 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def openid_provider(tmp_path: Path) -> Iterator[str]:
     """oidc-provider-mock on a free loopback port, with the two visitors predefined."""
-    port = free_port()
-    args = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
-    for username in VISITORS:
-        args += ["--user-claims", json.dumps(claims(username))]
-    with (tmp_path / "openid-provider.log").open("ab") as log:
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(f"{url}/.well-known/openid-configuration", timeout=60)
+    with openid_provider_mock((claims(u) for u in VISITORS), tmp_path / "openid-provider.log") as url:
         yield url
-    finally:
-        stop(proc)
 
 
 @dataclass

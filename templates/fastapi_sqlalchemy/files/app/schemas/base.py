@@ -24,7 +24,10 @@ _http_url = TypeAdapter(HttpUrl)
 
 
 def _check_http_url(value: str) -> str:
-    return str(_http_url.validate_python(value))
+    url = str(_http_url.validate_python(value))
+    if len(url) > 2048:  # normalising (percent-encoding) can lengthen it past the column
+        raise ValueError("the URL is longer than 2048 characters once normalised")
+    return url
 
 
 def _to_utc(value: DateTime) -> DateTime:

@@ -1,0 +1,47 @@
+"""The Schema tab's prompt-coverage panel in real headless Chromium (the fake models, a real gate).
+
+A run whose spec carries everything the prompt asks for shows "all ... items"; after a person
+renames the prompt's ``title`` in the Schema table and regenerates, the panel marks
+``Note.title`` as not in the spec, with the prompt's words, and the run's verdict says so too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.studio.conftest import Served, screenshot
+from tests.studio.test_browser import enter_prompt, generate_and_wait
+
+pytestmark = pytest.mark.slow
+
+PROMPT = "A notes API: users log in; each note has a title and a body."
+
+
+def test_the_schema_tab_highlights_what_the_prompt_asks_for_and_the_spec_lacks(served: Served, page: Any) -> None:
+    page.goto(served.url)
+    enter_prompt(page, PROMPT)
+    generate_and_wait(page)
+    panel = page.locator("#prompt-coverage")
+    expect(panel).to_contain_text("all 4 items the prompt asks for are in the spec")
+    assert panel.locator(".not-covered").count() == 0
+    assert "NOT in the spec" not in page.locator("#progress").inner_text()
+
+    cell = page.locator("#entities [data-testid='cell-0-2']")  # Note's first field: title
+    expect(cell).to_contain_text("title")
+    cell.dblclick()
+    editor = cell.locator("textarea, input").first
+    editor.fill("headline")
+    editor.press("Enter")
+    expect(cell).to_contain_text("headline")
+    generate_and_wait(page, "#regenerate")
+
+    expect(panel).to_contain_text("1 of 4 items the prompt asks for are NOT in the spec")
+    missing = panel.locator(".not-covered")
+    expect(missing).to_have_count(1)
+    expect(missing).to_contain_text("not in the spec: Note.title")
+    expect(missing).to_contain_text("a title")
+    assert "NOT in the spec though the prompt asks for it: Note.title" in page.locator("#progress").inner_text()
+    screenshot(page, "coverage-not-covered")
