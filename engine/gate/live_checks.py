@@ -17,6 +17,7 @@ import re
 import secrets
 import shlex
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ from engine.templates import VerifySettings
 SCHEMATHESIS = "schemathesis"
 ATTACK_NAMES = (*exploits.NAMES, SCHEMATHESIS)
 MAX_EXAMPLES = 5
+WORKERS = 2  # schemathesis' concurrent requests
 ADMIN = "gate-admin@example.com"
 _CHECKS = "not_a_server_error,response_schema_conformance"
 _PHASES = "examples,fuzzing"
@@ -59,7 +61,8 @@ def why_not() -> str | None:
 @contextmanager
 def server(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float,
            secret_key: str | None = None, limits: Limits = DEFAULT_LIMITS, migrate: bool = True,
-           expect: object = None) -> Iterator[tuple[Sandbox, float]]:  # fmt: skip
+           expect: object = None, extra_env: dict[str, str] | None = None,
+           relay: tuple[str, int] | None = None) -> Iterator[tuple[Sandbox, float]]:  # fmt: skip
     """The project's server in a sandbox, answered its health path; with the startup seconds.
 
     ``migrate``: the manifest's migrations run first (templates migrate in a prestart step)."""
@@ -70,9 +73,10 @@ def server(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, time
         env["SECRET_KEY"] = secret_key
         # an admin account (templates with roles make it at startup), for the rows only admins may add
         env |= {"FIRST_SUPERUSER": ADMIN, "FIRST_SUPERUSER_PASSWORD": exploits.PASSWORD}
+    env |= extra_env or {}
     with sandboxed_server(argv, project=project, ro_binds=runtime_binds(runtime.path),
                           env=env, limits=limits, health_path=settings.health_path, timeout=timeout,
-                          expect=expect) as (box, secs):  # fmt: skip
+                          expect=expect, relay=relay) as (box, secs):  # fmt: skip
         yield box, secs
 
 
@@ -106,7 +110,7 @@ def boot(
     command = " ".join(settings.boot) + " (sandboxed, on a Unix socket)"
     try:
         with server(settings, runtime, project, timeout=timeout, migrate=False, expect=HEALTHY_BODY) as (_box, seconds):
-            check = Check("boot", "pass", 0.0, detail=f"GET {settings.health_path} answered in {seconds:.1f} s "
+            check = Check("boot", "pass", 0.0, detail=f"GET {settings.health_path} answered 200 in {seconds:.1f} s "
                           "inside the sandbox (no network, project read-only)", database=database, command=command)  # fmt: skip
             check.metrics["startup_s"] = round(seconds, 2)
     except SandboxError as exc:
@@ -117,51 +121,104 @@ def boot(
 
 
 def attack(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float, database: str | None,
-           max_examples: int = MAX_EXAMPLES) -> list[Check]:  # fmt: skip
-    """The exploit pack, then schemathesis, against one sandboxed server."""
+           max_examples: int = MAX_EXAMPLES, with_boot: bool = False, postgres_url: str | None = None,
+           fuzz: bool = True) -> list[Check]:  # fmt: skip
+    """The exploit pack, then schemathesis, against one sandboxed server (its migrations first).
+
+    ``with_boot``: the same server's start is the boot check too (first in the list), so the gate
+    starts one sandbox for the three. ``postgres_url``: the server runs on that database, reached
+    through the sandbox's one relayed socket; ``fuzz=False`` leaves schemathesis out."""
+    names = [n for n in ATTACK_NAMES if fuzz or n != SCHEMATHESIS]
     why = why_not()
     if why:
-        return [Check(n, "skip", detail=why) for n in ATTACK_NAMES]
+        return ([Check("boot", "skip", detail=why)] if with_boot else []) + [
+            Check(n, "skip", detail=why) for n in names
+        ]
     spec = _spec(project)
     key = secrets.token_urlsafe(32)
     start = time.perf_counter()
+    command = " ".join(settings.boot) + " (sandboxed, on a Unix socket, after the migrations)"
+    extra_env, relay = {}, None
+    if postgres_url:
+        from engine.gate.sandbox import RELAY_DIR
+        from engine.gate.sandbox.relay import pg_socket_url, pg_target
+
+        extra_env = {settings.database_env: pg_socket_url(postgres_url, RELAY_DIR)}
+        relay = pg_target(postgres_url)
+    checks: list[Check] = []
     try:
-        with server(settings, runtime, project, timeout=timeout, secret_key=key) as (box, _seconds):
-            with box.client(timeout=30.0) as client:
-                checks = exploits.run_pack(client, spec=spec, secret_key=key, database=sqlite_file(box, settings),
-                                           admin=ADMIN)  # fmt: skip
-            with box.client(timeout=30.0) as client:
-                token = _sign_in(client)
-            checks.append(_schemathesis(box, token, timeout=timeout, max_examples=max_examples))
-            if not box.running:
-                checks[-1] = Check(SCHEMATHESIS, "fail", checks[-1].duration_s, detail="the server died during the run",
-                                   output=output_excerpt.traceback(box.log()).text)  # fmt: skip
+        with server(settings, runtime, project, timeout=timeout, secret_key=key, expect=HEALTHY_BODY,
+                    extra_env=extra_env, relay=relay) as (box, seconds):  # fmt: skip
+            if with_boot:
+                booted = Check("boot", "pass", round(time.perf_counter() - start, 2), database=database,
+                               command=command, detail=f"GET {settings.health_path} answered 200 in {seconds:.1f} s "
+                               "inside the sandbox, after the migrations (no network, project read-only)")  # fmt: skip
+                booted.metrics["startup_s"] = round(seconds, 2)
+                checks.append(booted)
+            checks += _attack_on(box, spec, key, settings, timeout=timeout, max_examples=max_examples,
+                                 fuzz=fuzz, postgres_url=postgres_url)  # fmt: skip
     except SandboxError as exc:
+        seconds = round(time.perf_counter() - start, 2)
+        output = output_excerpt.traceback(exc.hint).text if exc.hint else ""
+        if with_boot:
+            return [Check("boot", "fail", seconds, detail=exc.message, output=output, database=database,
+                          command=command)] + [Check(n, "skip", detail="the server did not start (see boot)",
+                                                     database=database) for n in names]  # fmt: skip
         detail = f"the server did not start in the sandbox: {exc.message}"
-        return [
-            Check(n, "fail", round(time.perf_counter() - start, 2), detail=detail, output=exc.hint)
-            for n in ATTACK_NAMES[:1]
-        ] + [Check(n, "skip", detail="the server did not start") for n in ATTACK_NAMES[1:]]
+        return [Check(names[0], "fail", seconds, detail=detail, output=exc.hint, database=database)] + [
+            Check(n, "skip", detail="the server did not start", database=database) for n in names[1:]
+        ]
     for c in checks:
         c.database = database
     return checks
 
 
-def _schemathesis(box: Sandbox, token: str | None, *, timeout: float, max_examples: int) -> Check:
+def _attack_on(box: Sandbox, spec: dict[str, Any], key: str, settings: VerifySettings, *, timeout: float,
+               max_examples: int, fuzz: bool, postgres_url: str | None) -> list[Check]:  # fmt: skip
+    """The pack, with schemathesis starting beside it (its requests wait behind a held proxy until the
+    pack is done, so its start-up overlaps the pack instead of following it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with box.client(timeout=30.0) as client:
+        token = _sign_in(client) if fuzz else None
+        schema = client.get("/openapi.json").content if fuzz else b""
+    hold = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fuzzing = pool.submit(_schemathesis, box, token, schema, hold, timeout=timeout, max_examples=max_examples) \
+            if fuzz else None  # fmt: skip
+        try:
+            with box.client(timeout=30.0) as client:
+                database: Path | str | None = postgres_url or sqlite_file(box, settings)
+                checks = exploits.run_pack(client, spec=spec, secret_key=key, database=database, admin=ADMIN)
+        finally:
+            hold.set()
+        if fuzzing is not None:
+            checks.append(fuzzing.result())
+            if not box.running:
+                checks[-1] = Check(SCHEMATHESIS, "fail", checks[-1].duration_s, detail="the server died during the run",
+                                   output=output_excerpt.traceback(box.log()).text)  # fmt: skip
+    return checks
+
+
+def _schemathesis(box: Sandbox, token: str | None, schema: bytes, hold: threading.Event, *, timeout: float,
+                  max_examples: int) -> Check:  # fmt: skip
     if importlib.util.find_spec("schemathesis") is None:
         return Check(SCHEMATHESIS, "skip", detail="schemathesis is not installed in codebegen's environment")
     start = time.perf_counter()
-    with SocketProxy(box) as proxy:
-        argv = [sys.executable, "-m", "schemathesis.cli", "run", f"{proxy.url}/openapi.json", "--checks", _CHECKS,
-                "--phases", _PHASES, "--max-examples", str(max_examples), "--seed", "1", "--no-color",
-                "--request-timeout", "10", "--mode", "positive"]  # fmt: skip
+    document = box.state / "openapi.json"
+    document.write_bytes(schema)
+    with SocketProxy(box, hold=hold) as proxy:
+        argv = [sys.executable, "-m", "schemathesis.cli", "run", str(document), "--url", proxy.url,
+                "--checks", _CHECKS, "--phases", _PHASES, "--max-examples", str(max_examples), "--seed", "1",
+                "--no-color", "--request-timeout", str(int(max(10, timeout))), "--mode", "positive",
+                "--workers", str(WORKERS)]  # fmt: skip
         if token:
             argv += ["--header", f"Authorization: Bearer {token}"]
         log = box.state / "schemathesis.log"
         done = process_group.run(argv, cwd=box.state, env=_st_env(box.state), log=log, timeout=timeout)
     seconds = round(time.perf_counter() - start, 2)
     command = f"schemathesis run /openapi.json --checks {_CHECKS} --phases {_PHASES} --max-examples {max_examples}"
-    output = done.output.replace(proxy.url, "")
+    output = done.output.replace(proxy.url, "").replace(str(document), "/openapi.json")
     failures = _failures(output)
     cases = re.search(r"(\d+) generated", output)
     metrics = {"cases": float(cases.group(1))} if cases else {}

@@ -18,7 +18,9 @@ Owns running the checks and turning each into a ``Check`` of a ``TrustReport``:
                        (inside the sandbox, engine.gate.sandbox, where bubblewrap is available)
     exploit ...        the exploit pack against the sandboxed server (engine.gate.exploits)
     schemathesis       a bounded schemathesis run: 0 server errors, 0 schema violations
-                       (both engine.gate.live_checks; skipped with the reason without bubblewrap)
+                       (boot, the pack and schemathesis share one sandboxed server,
+                       engine.gate.live_checks; skipped with the reason without bubblewrap)
+    exploit ... on postgresql          the pack again with the server on a fresh PostgreSQL database
 
 What a template needs comes from its manifest's ``verify`` section only. The gate never
 touches the project directory: it copies the project into a scratch folder and runs there, so
@@ -50,7 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.errors import EngineError, SpecError, VerificationError
-from engine.gate import live_checks, output_excerpt, process_group
+from engine.gate import exploits, live_checks, output_excerpt, process_group
 from engine.gate.health_probe import await_health
 from engine.gate.project_imports import check_imports, is_skipped, python_files
 from engine.gate.runtime import RuntimeEnv, ensure_runtime
@@ -72,6 +74,7 @@ class _Gate:
     timeout: float
     postgres_url: str | None
     runtime: RuntimeEnv | None = None
+    chosen: frozenset[str] = frozenset(GROUPS)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -145,7 +148,7 @@ def verify(
         scratch = Path(tmp)
         copy = scratch / "project"
         shutil.copytree(project_dir, copy, symlinks=True, ignore=_ignore(project_dir))
-        gate = _Gate(copy, scratch, settings, step_timeout, postgres_url)
+        gate = _Gate(copy, scratch, settings, step_timeout, postgres_url, chosen=frozenset(chosen))
         for step in _STATIC:
             report.checks += _guarded(step, gate) if step.group in chosen else _not_selected(step)
         if chosen & _RUNTIME_GROUPS:
@@ -153,14 +156,17 @@ def verify(
             if gate.runtime is not None:
                 report.runtime = f"{gate.runtime.key} (Python {sys.version_info.major}.{sys.version_info.minor})"
         results: dict[_Step, list[Check]] = {}
-        wanted = [step for step in _DYNAMIC if step.group in chosen]
+        # the live step serves boot, the exploit pack and schemathesis from one sandbox
+        wanted = [step for step in _DYNAMIC if step.group in chosen or (step.group == "boot" and "exploits" in chosen)]
         if gate.runtime is None:
             why = "no runtime environment (see the runtime check)"
             results = {step: [Check(n, "skip", detail=why) for n in step.names] for step in wanted}
         else:
-            # Longest first: the two pytest runs start at once, migrations and boot fill in.
+            # Longest first: the live checks (one sandboxed server for boot, exploits and schemathesis)
+            # and the pytest runs start at once, migrations and the PostgreSQL attacks fill in.
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-                futures = {step: pool.submit(_guarded, step, gate) for step in wanted}
+                order = sorted(wanted, key=lambda step: step.names[0] != "boot")
+                futures = {step: pool.submit(_guarded, step, gate) for step in order}
                 results = {step: future.result() for step, future in futures.items()}
         for step in _DYNAMIC:
             report.checks += results[step] if step in results else _not_selected(step)
@@ -336,13 +342,43 @@ def _data_migration(gate: _Gate, database_url: str | None = None) -> list[Check]
     return [check]
 
 
-def _boot(gate: _Gate) -> list[Check]:
-    """Serve the app with the manifest's boot command until GET health_path answers, then stop it.
-
-    In the sandbox when bubblewrap is there and the boot command is uvicorn; else on a TCP port."""
+def _live(gate: _Gate) -> list[Check]:
+    """boot, the exploit pack and schemathesis: one sandboxed server for the three when bubblewrap is
+    there and the boot command is uvicorn (its migrations first); else boot on a TCP port, attacks skipped."""
     s = gate.settings
-    if live_checks.why_not() is None and gate.runtime is not None and "uvicorn" in s.boot:
-        return [live_checks.boot(s, gate.runtime, gate.project, timeout=gate.timeout, database=gate.database_label)]
+    want_boot, want_attack = "boot" in gate.chosen, "exploits" in gate.chosen
+    unselected = [Check(n, "skip", detail="not selected") for n in live_checks.ATTACK_NAMES]
+    if live_checks.why_not() is not None or gate.runtime is None or "uvicorn" not in s.boot:
+        booted = _boot(gate) if want_boot else [Check("boot", "skip", detail="not selected")]
+        return booted + (_attack(gate) if want_attack else unselected)
+    if not want_attack:
+        return [live_checks.boot(s, gate.runtime, gate.project, timeout=gate.timeout, database=gate.database_label)] + (
+            unselected
+        )
+    checks = live_checks.attack(s, gate.runtime, gate.project, timeout=gate.timeout, database=gate.database_label,
+                                with_boot=want_boot)  # fmt: skip
+    return checks if want_boot else [Check("boot", "skip", detail="not selected"), *checks]
+
+
+def _attack_postgres(gate: _Gate) -> list[Check]:
+    """The exploit pack (schemathesis runs on SQLite only) against the sandboxed server on a fresh
+    PostgreSQL database, which the sandbox reaches through its one relayed socket."""
+
+    def run(url: str) -> list[Check]:
+        checks = live_checks.attack(gate.settings, _runtime_of(gate), gate.project, timeout=gate.timeout,
+                                    database="postgresql", postgres_url=url, fuzz=False)  # fmt: skip
+        for c in checks:
+            c.name += " on postgresql"
+        return checks
+
+    if "uvicorn" not in gate.settings.boot:
+        return [Check(n, "skip", detail="the template's server is not uvicorn") for n in _PG_ATTACK_NAMES]
+    return _on_postgres(gate, list(_PG_ATTACK_NAMES), "exploits", run)
+
+
+def _boot(gate: _Gate) -> list[Check]:
+    """Serve the app with the manifest's boot command on a TCP port until GET health_path answers (no sandbox)."""
+    s = gate.settings
     workdir = gate.workdir("boot")
     port = process_group.free_port()
     argv = [str(_python(gate)), *(a.replace("{port}", str(port)) for a in s.boot)]
@@ -458,6 +494,7 @@ class _Step:
     run: Callable[[_Gate], list[Check]]
 
 
+_PG_ATTACK_NAMES = tuple(f"{n} on postgresql" for n in exploits.NAMES)
 _STATIC = [
     _Step("spec", ("spec",), lambda g: _spec(g)),
     _Step("compile", ("compile",), lambda g: _compile(g)),
@@ -473,8 +510,8 @@ _DYNAMIC = [
     _Step("migrations", ("data migration",), lambda g: _data_migration(g)),
     _Step("migrations", ("data migration on postgresql",),
           lambda g: _on_postgres(g, ["data migration on postgresql"], "data", lambda url: _data_migration(g, url))),
-    _Step("boot", ("boot",), lambda g: _boot(g)),
-    _Step("exploits", live_checks.ATTACK_NAMES, lambda g: _attack(g)),
+    _Step("boot", ("boot", *live_checks.ATTACK_NAMES), lambda g: _live(g)),
+    _Step("exploits", _PG_ATTACK_NAMES, lambda g: _attack_postgres(g)),
 ]  # fmt: skip
 
 

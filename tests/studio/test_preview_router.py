@@ -1,5 +1,6 @@
 """studio/preview.py: a verified run's preview opened through the studio's per-run path, only by
-its owner; Swagger UI's page and OpenAPI document point under that path; at most N at once."""
+its owner; Swagger UI's page (its files served by the studio, no CDN) and the OpenAPI document
+point under that path; what the project answers is fenced off the studio's origin; at most N at once."""
 
 from __future__ import annotations
 
@@ -41,7 +42,15 @@ def test_owner_opens_swagger_and_calls_an_endpoint_another_user_cannot(studio) -
 
     docs = client.get("/preview/run1/docs", headers=alice)
     assert docs.status_code == 200 and "'/preview/run1/openapi.json'" in docs.text
-    doc = client.get("/preview/run1/openapi.json", headers=alice).json()
+    assert "cdn." not in docs.text and "https://" not in docs.text  # works offline
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"/preview/assets/{asset}" in docs.text
+        served = client.get(f"/preview/assets/{asset}")
+        assert served.status_code == 200 and len(served.content) > 100_000, asset
+    assert client.get("/preview/assets/..%2F__init__.py").status_code == 404
+    answer = client.get("/preview/run1/openapi.json", headers=alice, cookies={"codebegen_session": "secret"})
+    assert answer.headers["content-security-policy"] == "sandbox"  # never runs as the studio's origin
+    doc = answer.json()
     assert doc["servers"] == [{"url": "/preview/run1"}]
     assert doc["components"]["securitySchemes"]["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == (
         "/preview/run1/api/v1/auth/login"

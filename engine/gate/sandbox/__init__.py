@@ -18,6 +18,7 @@ It does not decide what to run (``engine.gate.verify``, ``engine.gate.exploits``
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -39,6 +40,7 @@ INSIDE_PROJECT = "/project"
 INSIDE_DATA = "/data"
 INSIDE_SOCKET_DIR = "/sock"
 SOCKET_NAME = "app.sock"
+RELAY_DIR = f"{INSIDE_SOCKET_DIR}/pg"  # where a relayed PostgreSQL's socket is, inside
 _UID = 1000  # the server's user inside; outside it is the caller's user
 
 
@@ -239,9 +241,17 @@ def sandboxed_server(
     health_path: str = "/health",
     timeout: float = 60.0,
     expect: object = None,
+    relay: tuple[str, int] | None = None,
 ) -> Iterator[tuple[Sandbox, float]]:
-    """A started sandbox whose server answered ``health_path``, with its startup seconds; stopped after."""
-    with tempfile.TemporaryDirectory(prefix="codebegen-sandbox-") as tmp:
+    """A started sandbox whose server answered ``health_path``, with its startup seconds; stopped after.
+
+    ``relay``: a TCP address (the gate's PostgreSQL) the sandbox reaches through the Unix socket
+    ``RELAY_DIR/.s.PGSQL.5432`` (``engine.gate.sandbox.relay``); nothing else is reachable."""
+    from engine.gate.sandbox.relay import PG_SOCKET, UnixRelay
+
+    with tempfile.TemporaryDirectory(prefix="codebegen-sandbox-") as tmp, contextlib.ExitStack() as stack:
+        if relay is not None:
+            stack.enter_context(UnixRelay(Path(tmp) / "sock" / "pg" / PG_SOCKET, relay))
         box = Sandbox.start(argv, project=project, ro_binds=ro_binds, env=env, state=Path(tmp), limits=limits)
         try:
             seconds = box.wait_ready(health_path, timeout=timeout, expect=expect)
@@ -316,6 +326,7 @@ def _command(argv: list[str], *, project: Path, ro_binds: list[Path], env: dict[
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "RELAY_DIR",
     "Limits",
     "Sandbox",
     "SandboxError",

@@ -23,7 +23,9 @@ MAX_BODY = 64 * 1024 * 1024
 class SocketProxy:
     """``with SocketProxy(box) as proxy: proxy.url`` serves the sandbox on 127.0.0.1."""
 
-    def __init__(self, box: Sandbox, *, port: int = 0, timeout: float = 60.0) -> None:
+    def __init__(self, box: Sandbox, *, port: int = 0, timeout: float = 60.0,
+                 hold: threading.Event | None = None) -> None:  # fmt: skip
+        """``hold``: requests wait until it is set (a client may start before the server is its turn)."""
         self.box = box
         client = box.client(timeout=timeout)
 
@@ -34,6 +36,8 @@ class SocketProxy:
                 pass
 
             def _forward(self) -> None:
+                if hold is not None:
+                    hold.wait()
                 length = int(self.headers.get("content-length") or 0)
                 if length > MAX_BODY:
                     self.send_error(413, "request body too large for the proxy")
