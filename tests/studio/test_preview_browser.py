@@ -75,7 +75,7 @@ def test_owner_calls_an_endpoint_through_swagger_ui_and_sees_the_log_line_anothe
     open_tab(alice, "Preview")
     expect(alice.locator("#preview-run input")).to_have_value(re.compile(run_id))
     alice.locator("#preview-start").click()
-    expect(alice.locator("#preview-status")).to_contain_text("Running")
+    expect(alice.locator("#preview-status")).to_contain_text("Running", timeout=180_000)  # a loaded machine
 
     # Swagger UI of the project, inside the studio, its files served locally
     docs = alice.frame_locator("#preview-docs")
@@ -84,7 +84,7 @@ def test_owner_calls_an_endpoint_through_swagger_ui_and_sees_the_log_line_anothe
     register.get_by_role("button", name="Try it out").click()
     register.locator("textarea.body-param__text").fill('{"email": "swagger@example.com", "password": "password123"}')
     register.get_by_role("button", name="Execute").click()
-    expect(register.locator(".live-responses-table .response-col_status").first).to_contain_text("201")
+    expect(register.locator(".live-responses-table tr.response .response-col_status").first).to_contain_text("201")
     expect(register.locator(".live-responses-table")).to_contain_text("swagger@example.com")
     expect(alice.locator("#preview-log textarea")).to_have_value(
         re.compile(r'"POST /api/v1/auth/register HTTP/1\.1" 201')
@@ -97,8 +97,9 @@ def test_owner_calls_an_endpoint_through_swagger_ui_and_sees_the_log_line_anothe
         answer = bob.goto(f"{studio.url}/preview/{run_id}/{path}")
         assert answer is not None and answer.status == 404, path
     assert bob.context.request.post(f"{studio.url}/preview/{run_id}/start").status == 404
+    bob.goto(studio.url)
     open_tab(bob, "Preview")
-    expect(bob.locator("#preview-run input")).to_have_value("")
+    expect(bob.locator("#preview-run input")).to_have_value("")  # Alice's run is not in his list
     assert httpx.get(f"{studio.url}/preview/{run_id}/docs").status_code == 401  # nobody signed in
 
     # Stop: the sandbox goes, the URL with it
