@@ -5,7 +5,9 @@ virtual environment and base prefix bound read-only), the way the gate runs a pr
 
 from __future__ import annotations
 
+import re
 import socket
+import subprocess
 import sys
 import textwrap
 import threading
@@ -123,6 +125,37 @@ def test_killed_at_its_memory_limit(tmp_path: Path) -> None:
     )
     assert code not in (0, None) and "SURVIVED" not in log, log
     assert "MemoryError" in log
+
+
+def test_held_to_its_process_count_and_the_host_survives_a_fork_storm(tmp_path: Path) -> None:
+    code, log = run_inside(
+        tmp_path,
+        """
+        import os, time
+        made = refused = 0
+        for i in range(300):
+            try:
+                pid = os.fork()
+            except OSError:
+                refused += 1
+                continue
+            if pid == 0:
+                time.sleep(5)
+                os._exit(0)
+            made += 1
+        print("made", made, "refused", refused, flush=True)
+    """,
+        limits=Limits(processes=32),
+    )
+    made, refused = (int(n) for n in re.search(r"made (\d+) refused (\d+)", log).groups())
+    assert made < 32 and refused > 250, log
+    # the host (the studio, the gate) is unharmed: it starts processes, and nothing of the sandbox is left
+    assert subprocess.run([sys.executable, "-c", "print('alive')"], capture_output=True, text=True).stdout == "alive\n"
+    assert (
+        not [p for p in Path("/sys/fs/cgroup/pids").glob("codebegen-sandbox-*")]
+        if Path("/sys/fs/cgroup/pids").is_dir()
+        else True
+    )
 
 
 def test_killed_at_its_cpu_time_limit(tmp_path: Path) -> None:

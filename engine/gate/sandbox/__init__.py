@@ -5,7 +5,8 @@ UTS, cgroup and network namespaces (``--unshare-all``: no network at all), the p
 read-only bind at ``/project``, the runtime environment and its base interpreter read-only, a
 private writable data directory at ``/data``, a tmpfs ``/tmp`` and nothing else of the host
 (``/usr`` and the loader paths read-only; no home directory, no studio data, no ``/etc``).
-Limits: CPU time, address space, processes and file size through ``prlimit``; a wall-clock
+Limits: CPU time, address space, processes and file size through ``prlimit`` (processes also
+through a pids cgroup where the host can make one: a root host is exempt from RLIMIT_NPROC); a wall-clock
 lifetime and an idle timeout through a watchdog thread. The server listens on a Unix socket in
 a directory shared with the host (``/sock/app.sock`` inside); ``Sandbox.client()`` talks HTTP
 over it with httpx, so there is no TCP port to guard.
@@ -106,6 +107,7 @@ class Sandbox:
     stopped_because: str = ""
     ready: bool = False  # the server answered once; the idle clock runs from then on
     _watchdog: threading.Thread | None = None
+    cgroup: Path | None = None  # its pids cgroup, where the host can make one
     _done: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -139,9 +141,12 @@ class Sandbox:
         for sub in ("data", "sock"):
             (state / sub).mkdir(parents=True, exist_ok=True)
         argv = _command(argv, project=Path(project).resolve(), ro_binds=ro_binds, env=env, state=state, limits=limits)
+        cgroup = _pids_cgroup(limits.processes)
+        if cgroup is not None:  # bwrap starts inside it, so every process of the sandbox counts
+            argv = ["/bin/sh", "-c", 'echo $$ > "$0/cgroup.procs" && exec "$@"', str(cgroup), *argv]
         proc = process_group.start(argv, cwd=state, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
                                    log=state / "output.log")  # fmt: skip
-        box = cls(state, proc, limits)
+        box = cls(state, proc, limits, cgroup=cgroup)
         box._watchdog = threading.Thread(target=box._watch, name="sandbox-watchdog", daemon=True)
         box._watchdog.start()
         return box
@@ -205,6 +210,8 @@ class Sandbox:
             self.stopped_because = reason
         self._done.set()
         process_group.stop(self.proc, grace=2.0 if self.proc.poll() is None else 0.0)
+        if self.cgroup is not None:
+            _remove_cgroup(self.cgroup)
 
     def log(self) -> str:
         return process_group.read_log(self.log_path) if self.log_path.exists() else ""
@@ -277,6 +284,47 @@ def uds_argv(boot: list[str]) -> list[str] | None:
             continue
         out.append(arg)
     return [*out, "--uds", f"{INSIDE_SOCKET_DIR}/{SOCKET_NAME}"]
+
+
+# -- the process-count limit ---------------------------------------------------------------------
+
+_CGROUP_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+
+
+def _pids_cgroup(processes: int | None) -> Path | None:
+    """A fresh pids cgroup capped at ``processes``, where the host may make one (root, cgroup v1 pids or
+    a delegated v2 tree), else None. RLIMIT_NPROC alone does not hold for a host running as root: the
+    sandbox's user is root outside its namespace, and the kernel exempts root from that limit."""
+    if processes is None:
+        return None
+    for root in _CGROUP_ROOTS:
+        if not os.access(root, os.W_OK):
+            continue
+        path = root / f"codebegen-sandbox-{os.getpid()}-{time.monotonic_ns()}"
+        try:
+            path.mkdir()
+        except OSError:
+            continue
+        try:
+            (path / "pids.max").write_text(str(processes))
+            return path
+        except OSError:
+            _remove_cgroup(path)
+    return None
+
+
+def _remove_cgroup(path: Path) -> None:
+    for _ in range(50):  # its processes are being killed; the folder goes once they are gone
+        try:
+            for pid in (path / "cgroup.procs").read_text().split():
+                with contextlib.suppress(OSError):
+                    os.kill(int(pid), 9)
+            path.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.05)
 
 
 # -- the bwrap command line ---------------------------------------------------------------------
