@@ -121,7 +121,7 @@ def boot(
 
 
 def attack(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, timeout: float, database: str | None,
-           max_examples: int = MAX_EXAMPLES, with_boot: bool = False, postgres_url: str | None = None,
+           max_examples: int | None = None, with_boot: bool = False, postgres_url: str | None = None,
            fuzz: bool = True) -> list[Check]:  # fmt: skip
     """The exploit pack, then schemathesis, against one sandboxed server (its migrations first).
 
@@ -129,6 +129,7 @@ def attack(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, time
     starts one sandbox for the three. ``postgres_url``: the server runs on that database, reached
     through the sandbox's one relayed socket; ``fuzz=False`` leaves schemathesis out."""
     names = [n for n in ATTACK_NAMES if fuzz or n != SCHEMATHESIS]
+    max_examples = max_examples or MAX_EXAMPLES
     why = why_not()
     if why:
         return ([Check("boot", "skip", detail=why)] if with_boot else []) + [
@@ -213,7 +214,7 @@ def _schemathesis(box: Sandbox, token: str | None, schema: bytes, hold: threadin
         argv = [sys.executable, "-m", "schemathesis.cli", "run", str(document), "--url", proxy.url,
                 "--checks", _CHECKS, "--phases", _PHASES, "--max-examples", str(max_examples), "--seed", "1",
                 "--no-color", "--request-timeout", str(int(max(10, timeout))), "--mode", "positive",
-                "--workers", str(WORKERS)]  # fmt: skip
+                "--workers", str(WORKERS), "--generation-database", "none"]  # fmt: skip
         if token:
             argv += ["--header", f"Authorization: Bearer {token}"]
         log = box.state / "schemathesis.log"
