@@ -4,6 +4,7 @@ point under that path; what the project answers is fenced off the studio's origi
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,23 @@ def test_owner_opens_swagger_and_calls_an_endpoint_another_user_cannot(studio) -
     assert client.post("/preview/run1/stop", headers=alice).json() == {"stopped": True}
     assert previews.running() == 0
     assert client.get("/preview/run1/docs", headers=alice).status_code == 404
+
+
+def test_an_idle_preview_stops_frees_its_slot_and_says_why_to_its_owner_only(
+    pristine: Path,  # noqa: F811
+    runtime_cache: Path,
+) -> None:
+    previews = Previews(cache_dir=runtime_cache, max_previews=1, idle_s=2)
+    try:
+        preview = previews.start("alice", "run1", pristine)
+        with preview.box.client() as client:
+            assert client.get("/health").status_code == 200
+        deadline = time.monotonic() + 30
+        while previews.get("alice", "run1") is not None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert previews.get("alice", "run1") is None, "the idle preview is still running"
+        assert "idle for 2 s" in previews.ended("alice", "run1")
+        assert previews.ended("bob", "run1") == ""
+        assert previews.start("alice", "run2", pristine).running  # its slot is free again
+    finally:
+        previews.stop_all()
