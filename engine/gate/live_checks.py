@@ -1,12 +1,16 @@
 """The gate's checks against the project's running server, inside the sandbox.
 
-Owns three steps of ``engine.gate.verify``: the sandboxed boot (the manifest's uvicorn boot
-command on the sandbox's Unix socket until the health path answers), the exploit pack
+Owns three steps of ``engine.gate.verify``, run against **one** sandboxed server (its
+migrations first): the sandboxed boot (the manifest's uvicorn boot command on the sandbox's Unix
+socket until the health path answers 200 {"status": "ok"}), the exploit pack
 (``engine.gate.exploits``) and a bounded schemathesis run against the app's own OpenAPI
-document (through ``engine.gate.sandbox.proxy``, since schemathesis speaks TCP): 0 server
-errors and 0 responses that violate the schema. The server runs on the manifest's database
-(SQLite in the sandbox's data directory) with a SECRET_KEY the gate chose, so the exploit pack
-can sign an expired token with the right key. It does not decide which checks run (verify does).
+document (through ``engine.gate.sandbox.proxy``, since schemathesis speaks TCP; it starts beside
+the pack and its requests wait behind the held proxy until the pack is done): 0 server errors
+and 0 responses that violate the schema. The server runs on the manifest's database (SQLite in
+the sandbox's data directory), or on a PostgreSQL database the sandbox reaches through one
+relayed Unix socket (``engine.gate.sandbox.relay``), with a SECRET_KEY the gate chose, so the
+exploit pack can sign an expired token with the right key. It does not decide which checks run
+(verify does).
 """
 
 from __future__ import annotations

@@ -120,11 +120,11 @@ def build(ctx: Any, tab: gr.Tab, current: gr.State) -> PreviewPage:
         return view
 
     outputs = [status, frame, log, timer, start, stop]
-    tab.select(runs, [current], [run], show_progress="hidden")
-    run.change(on_pick, [run], outputs, show_progress="hidden")
-    start.click(on_start, [run], outputs, concurrency_limit=2)
-    stop.click(on_stop, [run], outputs)
-    timer.tick(on_tick, [run], outputs, show_progress="hidden")
+    tab.select(runs, [current], [run], show_progress="hidden", api_name="preview_runs")
+    run.change(on_pick, [run], outputs, show_progress="hidden", api_name="preview_pick")
+    start.click(on_start, [run], outputs, concurrency_limit=2, api_name="preview_start")
+    stop.click(on_stop, [run], outputs, api_name="preview_stop")
+    timer.tick(on_tick, [run], outputs, show_progress="hidden", api_name="preview_log")
     return page
 
 

@@ -6,10 +6,12 @@ read-only bind at ``/project``, the runtime environment and its base interpreter
 private writable data directory at ``/data``, a tmpfs ``/tmp`` and nothing else of the host
 (``/usr`` and the loader paths read-only; no home directory, no studio data, no ``/etc``).
 Limits: CPU time, address space, processes and file size through ``prlimit`` (processes also
-through a pids cgroup where the host can make one: a root host is exempt from RLIMIT_NPROC); a wall-clock
-lifetime and an idle timeout through a watchdog thread. The server listens on a Unix socket in
+through a pids cgroup where the host can make one: a root host is exempt from RLIMIT_NPROC); a
+wall-clock lifetime and an idle timeout through a watchdog thread. The server listens on a Unix socket in
 a directory shared with the host (``/sock/app.sock`` inside); ``Sandbox.client()`` talks HTTP
-over it with httpx, so there is no TCP port to guard.
+over it with httpx, so there is no TCP port to guard. The one thing a sandbox may reach is a
+relayed PostgreSQL socket its caller asks for (``sandboxed_server(relay=...)``, at ``RELAY_DIR``;
+``engine.gate.sandbox.relay``).
 
 Without bubblewrap (or where the kernel refuses user namespaces) ``available()`` says why and
 ``Sandbox.start`` raises ``SandboxError``: a project is never run unsandboxed by this module.
