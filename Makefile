@@ -25,6 +25,8 @@ $(STAMP): pyproject.toml Makefile
 system-deps:
 	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
 	  || (apt-get update -qq && apt-get install -y -qq postgresql) || echo "warning: no PostgreSQL; postgres tests will be skipped"
+	@command -v bwrap >/dev/null 2>&1 \
+	  || (apt-get update -qq && apt-get install -y -qq bubblewrap) || echo "warning: no bubblewrap; sandbox tests are skipped and previews refused"
 	@test -x /usr/bin/chromium \
 	  || (apt-get update -qq && apt-get install -y -qq chromium) || echo "warning: no chromium; studio browser tests will be skipped"
 	@command -v git >/dev/null 2>&1 \

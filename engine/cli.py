@@ -172,6 +172,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.passed else EXIT_ERROR
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    from engine.preview import start_preview
+
+    preview = start_preview(Path(args.dir), cache_dir=_runtime_cache(), port=args.port)
+    print(f"preview of {args.dir} at {preview.url}/docs (sandboxed; Ctrl-C stops it)", flush=True)
+    try:
+        for line in preview.follow_log():
+            print(line, flush=True)
+    finally:
+        preview.stop()
+    return 0 if preview.box.stopped_because in ("", "stopped") else EXIT_ERROR
+
+
 def cmd_iterate(args: argparse.Namespace) -> int:
     from engine.iteration.command import run
 
@@ -245,6 +258,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the trust report as JSON")
     p.add_argument("--postgres-url", help="also run the checks against this PostgreSQL server")
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("preview", help="serve a generated project from the sandbox on 127.0.0.1")
+    p.add_argument("dir")
+    p.add_argument("--port", type=int, default=0, help="local port of the proxy (default: a free one, printed)")
+    p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("spec", help="turn a prompt into a ProjectSpec (parse stage)")
     p.add_argument("prompt")

@@ -1,6 +1,6 @@
 """The studio's Gradio app: ``create_app()`` builds it, ``launch()`` serves it.
 
-Owns the page layout (Generate, History and Account, one module each under ``studio.pages``), the
+Owns the page layout (Generate, History, Preview and Account, one module each under ``studio.pages``), the
 queue policy and the serving options. Queue policy, on purpose: pipeline runs share one
 concurrency group (``"pipeline"``) limited to ``max_concurrent_runs`` (2: two sessions
 generate at the same time on two cores; a third waits in line instead of slowing both down),
@@ -18,6 +18,7 @@ import gradio as gr
 from studio.backends import BackendProvider, SharedBackends
 from studio.billing.view import notice as billing_notice
 from studio.pages import account, export, generate, history
+from studio.pages import preview as preview_page
 from studio.pages.generate import Studio
 from studio.settings import StudioSettings, get_settings
 from studio.store import open_store
@@ -54,6 +55,8 @@ def create_app(settings: StudioSettings | None = None, *, backends: BackendProvi
             with gr.Tab("History", id="history", elem_id="page-history") as history_tab:
                 hist = history.build(ctx, gen, pages, history_tab, app)
                 export.build(ctx, hist.pick)
+            with gr.Tab("Preview", id="preview", elem_id="page-preview") as preview_tab:
+                preview_page.build(ctx, preview_tab, gen.current)
             with gr.Tab("Account", id="account", elem_id="page-account") as account_tab:
                 account.build(ctx, account_tab, app)
     app.queue(max_size=settings.max_queue, default_concurrency_limit=4)

@@ -3,7 +3,8 @@
 Owns what lives beside the UI in the same process and port: the signed session cookie
 (``codebegen_session``; ``studio.auth`` writes it), the sign-in routes under ``/auth`` (when a
 login provider is configured), the REST API under ``/api/v1`` (``studio.api``, with its
-background generations, ``studio.jobs``), the GitHub webhook at ``/webhooks/github``
+background generations, ``studio.jobs``), the live previews under ``/preview`` (``studio.preview``:
+a verified run's sandboxed server, for its owner only), the GitHub webhook at ``/webhooks/github``
 (``studio.webhooks_github``), and the Gradio app itself
 (``gr.mount_gradio_app``), which keeps its own routes, queue and, on a Space, its Hugging Face
 login. ``run`` serves it with uvicorn, in the foreground or in a thread (tests, benchmarks);
@@ -23,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from studio.api import create_api
 from studio.auth import check_secret, router
 from studio.jobs import Jobs
+from studio.preview import mount_previews
 from studio.store import open_store
 from studio.webhooks_github import github_webhooks
 
@@ -57,6 +59,7 @@ def create_server(blocks: gr.Blocks, *, css: str = "") -> FastAPI:
     server.state.jobs = jobs
     server.mount("/api/v1", create_api(store, settings, jobs))
     blocks.jobs = jobs  # type: ignore[attr-defined]  # tests and benchmarks read it
+    server.state.previews = mount_previews(server, ctx)
     gr.mount_gradio_app(server, blocks, path="/", css=css, show_error=True, footer_links=["api"])
     return server
 

@@ -81,6 +81,9 @@ class StudioSettings(BaseSettings):
     )
     api_runs_per_hour_per_key: int = Field(0, ge=0, description="generations one API key may start an hour; 0: none")
     api_max_concurrent_runs: int = Field(2, ge=1, description="REST API generations executing at the same time")
+    max_previews: int = Field(2, ge=0, description="live previews (sandboxed servers) at once; 0 turns them off")
+    preview_idle_s: float = Field(300.0, gt=0, description="a preview without a request for this long is stopped")
+    preview_lifetime_s: float = Field(3600.0, gt=0, description="a preview is stopped this long after its start")
 
     # --- billing with Stripe (studio.billing); off while no secret key is set ---------------------
     stripe_secret_key: str | None = Field(None, description="Stripe's secret API key (sk_...): turns billing on")

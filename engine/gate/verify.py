@@ -15,6 +15,12 @@ Owns running the checks and turning each into a ``Check`` of a ``TrustReport``:
                        with rows, upgrades to head keeping every row and value (renamed
                        columns' too) and downgrades back (SQLite, and PostgreSQL when given)
     boot               the manifest's boot command answers GET health_path with 200 {"status": "ok"}
+                       (inside the sandbox, engine.gate.sandbox, where bubblewrap is available)
+    exploit ...        the exploit pack against the sandboxed server (engine.gate.exploits)
+    schemathesis       a bounded schemathesis run: 0 server errors, 0 schema violations
+                       (boot, the pack and schemathesis share one sandboxed server,
+                       engine.gate.live_checks; skipped with the reason without bubblewrap)
+    exploit ... on postgresql          the pack again with the server on a fresh PostgreSQL database
 
 What a template needs comes from its manifest's ``verify`` section only. The gate never
 touches the project directory: it copies the project into a scratch folder and runs there, so
@@ -46,7 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.errors import EngineError, SpecError, VerificationError
-from engine.gate import output_excerpt, process_group
+from engine.gate import exploits, live_checks, output_excerpt, process_group
 from engine.gate.health_probe import await_health
 from engine.gate.project_imports import check_imports, is_skipped, python_files
 from engine.gate.runtime import RuntimeEnv, ensure_runtime
@@ -55,8 +61,8 @@ from engine.gate.trust_report import JSON_NAME, MARKDOWN_NAME, Check, TrustRepor
 from engine.spec import load_spec
 from engine.templates import TEMPLATES_ROOT, VerifySettings, codebegen_version, load_template
 
-GROUPS = ("spec", "compile", "imports", "lint", "pytest", "migrations", "boot")
-_RUNTIME_GROUPS = {"pytest", "migrations", "boot"}
+GROUPS = ("spec", "compile", "imports", "lint", "pytest", "migrations", "boot", "exploits")
+_RUNTIME_GROUPS = {"pytest", "migrations", "boot", "exploits"}
 _PASSTHROUGH = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
 
 
@@ -68,6 +74,7 @@ class _Gate:
     timeout: float
     postgres_url: str | None
     runtime: RuntimeEnv | None = None
+    chosen: frozenset[str] = frozenset(GROUPS)
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -141,7 +148,7 @@ def verify(
         scratch = Path(tmp)
         copy = scratch / "project"
         shutil.copytree(project_dir, copy, symlinks=True, ignore=_ignore(project_dir))
-        gate = _Gate(copy, scratch, settings, step_timeout, postgres_url)
+        gate = _Gate(copy, scratch, settings, step_timeout, postgres_url, chosen=frozenset(chosen))
         for step in _STATIC:
             report.checks += _guarded(step, gate) if step.group in chosen else _not_selected(step)
         if chosen & _RUNTIME_GROUPS:
@@ -149,14 +156,17 @@ def verify(
             if gate.runtime is not None:
                 report.runtime = f"{gate.runtime.key} (Python {sys.version_info.major}.{sys.version_info.minor})"
         results: dict[_Step, list[Check]] = {}
-        wanted = [step for step in _DYNAMIC if step.group in chosen]
+        # the live step serves boot, the exploit pack and schemathesis from one sandbox
+        wanted = [step for step in _DYNAMIC if step.group in chosen or (step.group == "boot" and "exploits" in chosen)]
         if gate.runtime is None:
             why = "no runtime environment (see the runtime check)"
             results = {step: [Check(n, "skip", detail=why) for n in step.names] for step in wanted}
         else:
-            # Longest first: the two pytest runs start at once, migrations and boot fill in.
+            # Longest first: the live checks (one sandboxed server for boot, exploits and schemathesis)
+            # and the pytest runs start at once, migrations and the PostgreSQL attacks fill in.
             with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-                futures = {step: pool.submit(_guarded, step, gate) for step in wanted}
+                order = sorted(wanted, key=lambda step: step.names[0] != "boot")
+                futures = {step: pool.submit(_guarded, step, gate) for step in order}
                 results = {step: future.result() for step, future in futures.items()}
         for step in _DYNAMIC:
             report.checks += results[step] if step in results else _not_selected(step)
@@ -332,8 +342,42 @@ def _data_migration(gate: _Gate, database_url: str | None = None) -> list[Check]
     return [check]
 
 
+def _live(gate: _Gate) -> list[Check]:
+    """boot, the exploit pack and schemathesis: one sandboxed server for the three when bubblewrap is
+    there and the boot command is uvicorn (its migrations first); else boot on a TCP port, attacks skipped."""
+    s = gate.settings
+    want_boot, want_attack = "boot" in gate.chosen, "exploits" in gate.chosen
+    unselected = [Check(n, "skip", detail="not selected") for n in live_checks.ATTACK_NAMES]
+    if live_checks.why_not() is not None or gate.runtime is None or "uvicorn" not in s.boot:
+        booted = _boot(gate) if want_boot else [Check("boot", "skip", detail="not selected")]
+        return booted + (_attack(gate) if want_attack else unselected)
+    if not want_attack:
+        return [live_checks.boot(s, gate.runtime, gate.project, timeout=gate.timeout, database=gate.database_label)] + (
+            unselected
+        )
+    checks = live_checks.attack(s, gate.runtime, gate.project, timeout=gate.timeout, database=gate.database_label,
+                                with_boot=want_boot)  # fmt: skip
+    return checks if want_boot else [Check("boot", "skip", detail="not selected"), *checks]
+
+
+def _attack_postgres(gate: _Gate) -> list[Check]:
+    """The exploit pack (schemathesis runs on SQLite only) against the sandboxed server on a fresh
+    PostgreSQL database, which the sandbox reaches through its one relayed socket."""
+
+    def run(url: str) -> list[Check]:
+        checks = live_checks.attack(gate.settings, _runtime_of(gate), gate.project, timeout=gate.timeout,
+                                    database="postgresql", postgres_url=url, fuzz=False)  # fmt: skip
+        for c in checks:
+            c.name += " on postgresql"
+        return checks
+
+    if "uvicorn" not in gate.settings.boot:
+        return [Check(n, "skip", detail="the template's server is not uvicorn") for n in _PG_ATTACK_NAMES]
+    return _on_postgres(gate, list(_PG_ATTACK_NAMES), "exploits", run)
+
+
 def _boot(gate: _Gate) -> list[Check]:
-    """Serve the app with the manifest's boot command until GET health_path answers, then stop it."""
+    """Serve the app with the manifest's boot command on a TCP port until GET health_path answers (no sandbox)."""
     s = gate.settings
     workdir = gate.workdir("boot")
     port = process_group.free_port()
@@ -355,6 +399,19 @@ def _boot(gate: _Gate) -> list[Check]:
     else:
         check.output = output_excerpt.traceback(gate.clean(process_group.read_log(log))).text
     return [check]
+
+
+def _attack(gate: _Gate) -> list[Check]:
+    if "uvicorn" not in gate.settings.boot:
+        return [Check(n, "skip", detail="the template's server is not uvicorn") for n in live_checks.ATTACK_NAMES]
+    return live_checks.attack(gate.settings, _runtime_of(gate), gate.project, timeout=gate.timeout,
+                              database=gate.database_label)  # fmt: skip
+
+
+def _runtime_of(gate: _Gate) -> RuntimeEnv:
+    if gate.runtime is None:
+        raise RuntimeError("the runtime environment is missing")
+    return gate.runtime
 
 
 # -- helpers shared by the checks ---------------------------------------------------------------
@@ -437,6 +494,7 @@ class _Step:
     run: Callable[[_Gate], list[Check]]
 
 
+_PG_ATTACK_NAMES = tuple(f"{n} on postgresql" for n in exploits.NAMES)
 _STATIC = [
     _Step("spec", ("spec",), lambda g: _spec(g)),
     _Step("compile", ("compile",), lambda g: _compile(g)),
@@ -452,7 +510,8 @@ _DYNAMIC = [
     _Step("migrations", ("data migration",), lambda g: _data_migration(g)),
     _Step("migrations", ("data migration on postgresql",),
           lambda g: _on_postgres(g, ["data migration on postgresql"], "data", lambda url: _data_migration(g, url))),
-    _Step("boot", ("boot",), lambda g: _boot(g)),
+    _Step("boot", ("boot", *live_checks.ATTACK_NAMES), lambda g: _live(g)),
+    _Step("exploits", _PG_ATTACK_NAMES, lambda g: _attack_postgres(g)),
 ]  # fmt: skip
 
 
