@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    JsonValue,
     StringConstraints,
     TypeAdapter,
     WithJsonSchema,
@@ -53,6 +54,29 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
+def _check_storable(value: Any, depth: int = 0) -> None:
+    if depth > 32:
+        raise ValueError("a json value may be nested at most 32 levels deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key or key.startswith("$") or "." in key:
+                raise ValueError(f"a json key may not hold a NUL character, start with $ or contain a dot: {key!r}")
+            _check_storable(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_storable(item, depth + 1)
+    elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        raise ValueError("a json integer must fit in 64 bits (what BSON stores)")
+    elif isinstance(value, str) and "\x00" in value:
+        raise ValueError("a json string may not hold a NUL character")
+
+
+def _storable(value: Any) -> Any:
+    # What BSON can store and MongoDB can query: no NUL or $-prefixed or dotted keys, 64-bit integers.
+    _check_storable(value)
+    return value
+
+
 INT32_MAX = 2**31 - 1  # ids aside, paging and int fields stay within a 32-bit integer (as on the SQL templates)
 NO_NUL = r"^[^\x00]*$"  # NUL characters are refused (as on the SQL templates: PostgreSQL cannot store them)
 TEXT_MAX_LENGTH = 10_000  # the default longest text value; a field's max_length in the spec overrides it
@@ -65,6 +89,7 @@ StrictInt32 = Annotated[int, Field(strict=True, ge=-(2**31), le=INT32_MAX)]
 StrictFiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2), AfterValidator(_cents)]
 StrictDate = Annotated[Date, BeforeValidator(_iso_string)]
+StorableJson = Annotated[JsonValue, AfterValidator(_storable)]
 StrictDateTime = Annotated[DateTime, BeforeValidator(_iso_string), AfterValidator(_to_utc)]
 # A document id: 24 hexadecimal digits (a MongoDB ObjectId), always a string in JSON.
 ObjectIdStr = Annotated[str, StringConstraints(strict=True, pattern=OBJECT_ID)]
