@@ -60,16 +60,17 @@ def test_the_runner_reports_an_undocumented_status(tmp_path: Path, runtime_cache
     assert any("Undocumented status" in name for name in result.failures), result.output
 
 
-# A pytest plugin loaded before the generated conftest: a developer's database "devdb" with data,
-# on the process's stand-in server (the one the generated suite's client uses).
-SEED = '''
+# A pytest plugin loaded before the generated conftest: a developer's database "devdb" with data in
+# the project's own authors collection (which the suite empties between tests wherever it runs), on
+# the process's stand-in server (the one the generated suite's client uses).
+SEED = """
 import asyncio
 
 from app.core.db import standin_client
 
 
 async def _seed():
-    await standin_client()["devdb"]["notes"].insert_one({"text": "a developer's data"})
+    await standin_client()["devdb"]["authors"].insert_one({"name": "a developer's data"})
 
 
 asyncio.run(_seed())
@@ -77,10 +78,10 @@ asyncio.run(_seed())
 
 def pytest_unconfigure(config):
     async def _left():
-        return await standin_client()["devdb"]["notes"].count_documents({})
+        return await standin_client()["devdb"]["authors"].count_documents({})
 
     print("devdb documents after the run:", asyncio.run(_left()))
-'''
+"""
 
 
 def test_the_generated_suite_refuses_a_database_it_did_not_create(tmp_path: Path, runtime_cache: Path) -> None:
@@ -88,14 +89,16 @@ def test_the_generated_suite_refuses_a_database_it_did_not_create(tmp_path: Path
     (project / "seed_devdb.py").write_text(SEED)
     env = {**os.environ, "MONGODB_URL": "mongomock://", "ENVIRONMENT": "test", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("TEST_MONGODB_DB", None)
-    argv = [str(python), "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "-p", "seed_devdb", "tests/test_health.py"]
+    argv = [str(python), "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "-p", "seed_devdb", "tests/test_health.py"]  # fmt: skip
     refused = subprocess.run(argv, cwd=project, env={**env, "TEST_MONGODB_DB": "devdb"}, capture_output=True, text=True)
     assert refused.returncode != 0, refused.stdout + refused.stderr
-    assert "refusing to run: database devdb already has collections (notes)" in refused.stdout + refused.stderr
+    assert "refusing to run: database devdb already has collections (authors)" in refused.stdout + refused.stderr
     # MONGODB_DB alone names only a prefix: the suite runs on devdb_pytest_<random>, devdb keeps its data.
     ran = subprocess.run(argv, cwd=project, env={**env, "MONGODB_DB": "devdb"}, capture_output=True, text=True)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "devdb documents after the run: 1" in ran.stdout
     # Without the seed the same exact database is empty, and the suite runs on it.
-    empty = subprocess.run(argv[:-3] + [argv[-1]], cwd=project, env={**env, "TEST_MONGODB_DB": "devdb"}, capture_output=True, text=True)
+    empty = subprocess.run(
+        argv[:-3] + [argv[-1]], cwd=project, env={**env, "TEST_MONGODB_DB": "devdb"}, capture_output=True, text=True
+    )
     assert empty.returncode == 0, empty.stdout + empty.stderr
