@@ -14,6 +14,8 @@ from engine.generate import generate_project
 from engine.spec import load_spec, parse_spec
 from engine.templates import load_template, render
 
+pytestmark = pytest.mark.slow  # renders four projects (about 20 s here)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
