@@ -262,6 +262,8 @@ class ContractClient:
         assert [row["id"] for row in down.json()["data"]] == sorted(ids, reverse=True), down.text
         unknown = self.http.get(url, params={"no_such_parameter": "1"}, headers=h)
         assert unknown.status_code == 422 and "order_by" in unknown.text, f"{e.name}: unknown parameter {unknown.text}"
+        operator = self.http.get(url, params={"id[$ne]": "x", "$where": "1"}, headers=h)  # never a query operator
+        assert operator.status_code == 422, f"{e.name}: an operator parameter answered {operator.status_code}"
         for f in e.fields:
             if f.name in params and first.get(f.name) is not None and f.type != "json":
                 got = self.http.get(url, params={f.name: first[f.name]}, headers=h)
@@ -283,6 +285,8 @@ class ContractClient:
         if "q" in params and text is not None:
             found = self.http.get(url, params={"q": first[text.name][1:4].upper()}, headers=h).json()
             assert first["id"] in [r["id"] for r in found["data"]], f"{e.name}: q misses {text.name}"
+            literal = self.http.get(url, params={"q": ".*"}, headers=h).json()  # text, never a pattern
+            assert all(".*" in str(r) for r in literal["data"]), f"{e.name}: q='.*' matched as a pattern"
 
     def update(self, e: Any, row: dict[str, Any]) -> None:
         h = self.headers

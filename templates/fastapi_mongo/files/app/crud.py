@@ -1,17 +1,24 @@
-"""Document look-ups shared by the routes: 404 for a missing document, 422 for a reference to one.
+"""Document look-ups shared by the routes: 404 for a missing document, 422 for a reference to one,
+list queries, and deletes that do what a relational ON DELETE would (409 while required documents
+still point at one, unless the spec says cascade).
 
-Ids travel as 24-hex-digit strings; a string that is not an ObjectId names no document (404).
+Ids travel as 24-hex-digit strings (the path refuses anything else with 422).
 Ownership is a filter on ``owner_id``: another user's document is as absent as a missing one.
+A list query is built from the schema's own keys only: what a user sends is always a value
+(typed by pydantic, never a dict), so no user input can become a query operator.
 """
 
+import re
 from typing import Any, TypeVar
 
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 from fastapi import HTTPException, status
+from pymongo import ASCENDING, DESCENDING
 
 from app.models import REFERENCES
 from app.models.base import TimestampedDocument
+from app.schemas.base import FilterModel
 
 D = TypeVar("D", bound=TimestampedDocument)
 
@@ -37,12 +44,39 @@ async def get_or_404(model: type[D], row_id: str, owner_id: PydanticObjectId | N
     return found
 
 
+_OPERATORS = {"eq": "$eq", "oid": "$eq", "gte": "$gte", "gt": "$gt", "lte": "$lte", "lt": "$lt", "in": "$in"}
+
+
+def list_query(query: FilterModel) -> dict[str, Any]:
+    """The MongoDB filter for a list's query string: keys and operators from the schema, values from the user."""
+    conditions: list[dict[str, Any]] = []
+    for name in sorted(query.model_fields_set & query.filters.keys()):
+        value = getattr(query, name)
+        if value is None:
+            continue
+        key, op = query.filters[name]
+        if op == "oid":
+            value = PydanticObjectId(value)
+        conditions.append({key: {_OPERATORS[op]: value}})
+    q = getattr(query, "q", None)
+    if q:
+        # re.escape: the text is matched literally, never as a regular expression.
+        pattern = re.escape(q)
+        conditions.append({"$or": [{key: {"$regex": pattern, "$options": "i"}} for key in query.searchable]})
+    return {"$and": conditions} if conditions else {}
+
+
 async def list_page(
-    model: type[D], skip: int, limit: int, owner_id: PydanticObjectId | None = None
+    model: type[D], query: FilterModel, owner_id: PydanticObjectId | None = None
 ) -> tuple[list[D], int]:
-    query = _visible(model, owner_id)
-    count = await model.find(query).count()
-    rows = await model.find(query).sort("_id").skip(skip).limit(limit).to_list()
+    """The filtered, sorted page and the count of every document that matches (before skip/limit)."""
+    where = _visible(model, owner_id) | list_query(query)
+    count = await model.find(where).count()
+    key = getattr(query, "order_by", "id")
+    field = query.orderable.get(key.lstrip("-"), "_id")
+    direction = DESCENDING if key.startswith("-") else ASCENDING
+    order = [(field, direction)] + ([("_id", ASCENDING)] if field != "_id" else [])
+    rows = await model.find(where).sort(order).skip(query.skip).limit(query.limit).to_list()
     return rows, count
 
 
@@ -77,19 +111,49 @@ async def check_ids(
     return wanted
 
 
+async def _cascade(model: type[TimestampedDocument], ids: list[PydanticObjectId], plan: dict[type, set]) -> None:
+    """Every document a delete of ``ids`` takes with it (cascading references), into ``plan``."""
+    new = [i for i in ids if i not in plan.setdefault(model, set())]
+    if not new:
+        return
+    plan[model].update(new)
+    for ref in REFERENCES:
+        if ref.target is model and ref.on_delete == "cascade":
+            children = [doc.id for doc in await ref.source.find({ref.key: {"$in": new}}).to_list() if doc.id is not None]
+            await _cascade(ref.source, children, plan)
+
+
 async def delete_with_references(model: type[TimestampedDocument], ids: list[PydanticObjectId]) -> None:
-    """Delete documents and do what ON DELETE would: cascade, clear or pull the references to them."""
+    """Delete documents and do what ON DELETE would: refuse (409) while required documents point at
+    them, else cascade, clear or pull the references to them. Nothing is changed when refused."""
     if not ids:
         return
+    plan: dict[type, set] = {}
+    await _cascade(model, ids, plan)
+    blocked = []
     for ref in REFERENCES:
-        if ref.target is not model:
+        if ref.on_delete != "restrict" or ref.target not in plan:
             continue
-        pointing = {ref.key: {"$in": ids}}
-        if ref.on_delete == "cascade":
-            children = [doc.id for doc in await ref.source.find(pointing).to_list() if doc.id is not None]
-            await delete_with_references(ref.source, children)
-        elif ref.on_delete == "unset":
-            await ref.source.find(pointing).update({"$unset": {ref.key: ""}})
-        else:
-            await ref.source.find(pointing).update({"$pull": {ref.key: {"$in": ids}}})
-    await model.find({"_id": {"$in": ids}}).delete()
+        pointing = {ref.key: {"$in": list(plan[ref.target])}}
+        going = list(plan.get(ref.source, ()))
+        if going:
+            pointing["_id"] = {"$nin": going}
+        n = await ref.source.find(pointing).count()
+        if n:
+            blocked.append(f"{n} {ref.source.__name__} document(s) by {ref.key}")
+    if blocked:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"{model.__name__} {', '.join(str(i) for i in ids)} is still referenced: {'; '.join(blocked)}; delete or re-point them first",
+        )
+    for target, gone in plan.items():
+        for ref in REFERENCES:
+            if ref.target is not target or ref.on_delete in ("cascade", "restrict"):
+                continue
+            pointing = {ref.key: {"$in": list(gone)}}
+            if ref.on_delete == "unset":
+                await ref.source.find(pointing).update({"$unset": {ref.key: ""}})
+            else:
+                await ref.source.find(pointing).update({"$pull": {ref.key: {"$in": list(gone)}}})
+    for target, gone in plan.items():
+        await target.find({"_id": {"$in": list(gone)}}).delete()

@@ -2,7 +2,8 @@
 
 MONGODB_URL=mongomock:// selects an in-process stand-in (mongomock-motor) instead of a server:
 what the test suite and codebegen's boot check use where no MongoDB server runs. It keeps data
-in memory for one process and only imitates a server (see README, "Limits").
+in memory for one process (one stand-in "server" a process, shared by every client here) and
+only imitates a server (see README, "Limits").
 """
 
 import logging
@@ -17,6 +18,18 @@ from app.models import DOCUMENT_MODELS
 
 logger = logging.getLogger(__name__)
 _client: Any = None
+_database: Any = None
+_standin: Any = None
+
+
+def standin_client() -> Any:
+    """The process's in-memory stand-in server (mongomock-motor), made on first use."""
+    global _standin
+    if _standin is None:
+        from mongomock_motor import AsyncMongoMockClient  # a test dependency, needed only here
+
+        _standin = AsyncMongoMockClient(tz_aware=True, uuidRepresentation="standard")
+    return _standin
 
 
 def _server_database(url: str, default_name: str) -> AsyncDatabase[Any]:
@@ -28,10 +41,8 @@ def _server_database(url: str, default_name: str) -> AsyncDatabase[Any]:
 
 def _standin_database(name: str) -> Any:
     global _client
-    from mongomock_motor import AsyncMongoMockClient  # a test dependency, needed only here
-
     logger.warning("MONGODB_URL=mongomock://: using an in-process MongoDB stand-in; data is lost at exit")
-    _client = AsyncMongoMockClient(tz_aware=True, uuidRepresentation="standard")
+    _client = standin_client()
     database = _client[name]
     list_names = database.list_collection_names
 
@@ -45,16 +56,24 @@ def _standin_database(name: str) -> Any:
 
 async def init_db() -> None:
     """Connect and let Beanie register the documents and create their indexes."""
+    global _database
     settings = get_settings()
     if settings.uses_standin:
-        database = _standin_database(settings.MONGODB_DB)
+        _database = _standin_database(settings.MONGODB_DB)
     else:
-        database = _server_database(settings.MONGODB_URL, settings.MONGODB_DB)
-    await init_beanie(database=database, document_models=DOCUMENT_MODELS)
+        _database = _server_database(settings.MONGODB_URL, settings.MONGODB_DB)
+    await init_beanie(database=_database, document_models=DOCUMENT_MODELS)
+
+
+async def ping() -> None:
+    """Raise unless the database answers (the readiness check)."""
+    if _database is None:
+        raise RuntimeError("the database is not connected")
+    await _database.command("ping")
 
 
 async def close_db() -> None:
-    global _client
+    global _client, _database
     if isinstance(_client, AsyncMongoClient):
         await _client.close()
-    _client = None
+    _client = _database = None

@@ -41,4 +41,4 @@ class Reference:
     source: type[TimestampedDocument]
     key: str
     target: type[TimestampedDocument]
-    on_delete: Literal["cascade", "unset", "pull"]
+    on_delete: Literal["cascade", "restrict", "unset", "pull"]

@@ -1,14 +1,20 @@
-"""Field types and base classes shared by every schema: strict input, pages, null refusal."""
+"""Field types and base classes shared by every schema: strict input, pages, null refusal, list queries."""
 
+import re
+from datetime import UTC
+from datetime import date as Date
+from datetime import datetime as DateTime
 from decimal import Decimal
-from typing import Annotated, ClassVar, Generic, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
+    JsonValue,
     StringConstraints,
     TypeAdapter,
     WithJsonSchema,
@@ -19,16 +25,81 @@ _http_url = TypeAdapter(HttpUrl)
 
 
 def _check_http_url(value: str) -> str:
-    return str(_http_url.validate_python(value))
+    url = str(_http_url.validate_python(value))
+    if len(url) > 2048:  # normalising (percent-encoding) can lengthen it past the limit
+        raise ValueError("the URL is longer than 2048 characters once normalised")
+    return url
 
 
-# Strict where JSON has the type: "7" is not an int and "yes" is not a bool.
-NonEmptyStr = Annotated[str, StringConstraints(min_length=1, max_length=255)]
-StrictInt32 = Annotated[int, Field(strict=True, ge=-(2**31), le=2**31 - 1)]
+def _to_utc(value: DateTime) -> DateTime:
+    # Stored as UTC: an offset that carries the moment past year 1..9999 is out of range, not a 500.
+    try:
+        return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    except (OverflowError, ValueError):
+        raise ValueError("datetime is out of range once converted to UTC") from None
+
+
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _iso_string(value: Any) -> Any:
+    # JSON has no date type: a date is an ISO 8601 string, never a number (0 is not 1970-01-01).
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.match(value)):  # bool is an int too
+        raise ValueError("a date or datetime is an ISO 8601 string, e.g. 2024-05-17 or 2024-05-17T10:30:00Z")
+    return value
+
+
+def _cents(value: Decimal) -> Decimal:
+    # One representation per amount ("1.5" and "1.50" are the same stored value, so equality filters match).
+    return value.quantize(Decimal("0.01"))
+
+
+def _check_storable(value: Any, depth: int = 0) -> None:
+    if depth > 32:
+        raise ValueError("a json value may be nested at most 32 levels deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key or key.startswith("$") or "." in key:
+                raise ValueError(f"a json key may not hold a NUL character, start with $ or contain a dot: {key!r}")
+            _check_storable(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_storable(item, depth + 1)
+    elif isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        raise ValueError("a json integer must fit in 64 bits (what BSON stores)")
+    elif isinstance(value, str) and "\x00" in value:
+        raise ValueError("a json string may not hold a NUL character")
+
+
+def _storable(value: Any) -> Any:
+    # What BSON can store and MongoDB can query: no NUL or $-prefixed or dotted keys, 64-bit integers.
+    _check_storable(value)
+    return value
+
+
+INT32_MAX = 2**31 - 1  # ids aside, paging and int fields stay within a 32-bit integer (as on the SQL templates)
+NO_NUL = r"^[^\x00]*$"  # NUL characters are refused (as on the SQL templates: PostgreSQL cannot store them)
+TEXT_MAX_LENGTH = 10_000  # the default longest text value; a field's max_length in the spec overrides it
+OBJECT_ID = r"^[0-9a-fA-F]{24}$"
+
+# Strict where JSON has the type: "7" is not an int, "yes" is not a bool, 0 is not a date.
+NonEmptyStr = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=NO_NUL)]
+TextStr = Annotated[str, StringConstraints(max_length=TEXT_MAX_LENGTH, pattern=NO_NUL)]
+StrictInt32 = Annotated[int, Field(strict=True, ge=-(2**31), le=INT32_MAX)]
 StrictFiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
+Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2), AfterValidator(_cents)]
+StrictDate = Annotated[Date, BeforeValidator(_iso_string)]
+StorableJson = Annotated[JsonValue, AfterValidator(_storable)]
+StrictDateTime = Annotated[DateTime, BeforeValidator(_iso_string), AfterValidator(_to_utc)]
 # A document id: 24 hexadecimal digits (a MongoDB ObjectId), always a string in JSON.
-ObjectIdStr = Annotated[str, StringConstraints(strict=True, pattern=r"^[0-9a-fA-F]{24}$")]
+ObjectIdStr = Annotated[str, StringConstraints(strict=True, pattern=OBJECT_ID)]
+# Query-string forms (a query string has no types: "7" is how an int arrives).
+SearchStr = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=NO_NUL)]
+QueryInt = Annotated[int, Field(ge=-(2**31), le=INT32_MAX)]
+QueryFloat = Annotated[float, Field(allow_inf_nan=False)]
+QueryDate = Annotated[Date, BeforeValidator(_iso_string)]
+QueryDateTime = Annotated[DateTime, BeforeValidator(_iso_string), AfterValidator(_to_utc)]
+QueryObjectId = Annotated[str, StringConstraints(pattern=OBJECT_ID)]
 HttpUrlStr = Annotated[
     str,
     StringConstraints(max_length=2048),
@@ -45,7 +116,7 @@ class InputModel(BaseModel):
 
 
 class UpdateModel(InputModel):
-    """A PATCH body: every key optional, but a column that may not be NULL cannot be set to null."""
+    """A PATCH body: every key optional, but a field that may not be null cannot be set to null."""
 
     not_nullable: ClassVar[frozenset[str]] = frozenset()
 
@@ -57,6 +128,57 @@ class UpdateModel(InputModel):
         return self
 
 
+class Problem(BaseModel):
+    """An error answer: a message, or (422) a list of {loc, msg, type}."""
+
+    detail: Any
+
+
+class FilterModel(BaseModel):
+    """The query string of a list: filters, q, order_by, skip, limit. Unknown keys: 422 naming the valid ones.
+
+    ``filters`` maps each filter parameter (its attribute) to (stored key, operator);
+    ``searchable`` are the stored keys ``q`` looks in (case-insensitive substring);
+    ``orderable`` maps each order_by key to its stored key. Only these keys ever reach a query:
+    what a user sends is a value, never a key or an operator.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, protected_namespaces=())
+
+    filters: ClassVar[dict[str, tuple[str, str]]] = {}
+    searchable: ClassVar[tuple[str, ...]] = ()
+    orderable: ClassVar[dict[str, str]] = {}
+
+    skip: int = Field(0, ge=0, le=INT32_MAX, description="documents to skip (after filtering and sorting)")
+    limit: int = Field(100, ge=1, le=1000, description="most documents to return")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unknown(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            valid = {f.alias or name for name, f in cls.model_fields.items()}
+            unknown = sorted(k for k in data if k not in valid)
+            if unknown:
+                raise ValueError(f"unknown query parameter(s) {', '.join(unknown)}; valid: {', '.join(sorted(valid))}")
+        return data
+
+
+ERRORS: dict[int, str] = {
+    400: "The request body is not valid JSON",
+    401: "Not signed in, or the token is invalid or expired",
+    403: "Signed in, but not allowed to do this",
+    404: "No such document (or it belongs to another user)",
+    409: "Conflicts with existing documents: a unique value is taken, or documents still point at this one",
+    422: "The input is not valid; detail names each problem",
+    503: "Not ready: the database does not answer",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error codes (every code a route can answer is declared)."""
+    return {code: {"model": Problem, "description": ERRORS[code]} for code in codes}
+
+
 class PublicModel(BaseModel):
     # Read from rows by attribute (class_), written out under the JSON name ("class").
     model_config = ConfigDict(from_attributes=True, populate_by_name=True, protected_namespaces=())
@@ -66,9 +188,7 @@ T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):
-    """One page of a list: the rows and the total count of rows the caller may see."""
+    """One page of a list: the documents and the total count of documents that match."""
 
     data: list[T]
     count: int
-
-
