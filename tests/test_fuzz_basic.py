@@ -111,7 +111,7 @@ def test_the_generated_suite_refuses_a_database_it_did_not_create(tmp_path: Path
     dev_db = tmp_path / "dev.db"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{dev_db}", "ENVIRONMENT": "test"}
     # The developer's database: the app's schema and a row in it.
-    create = "from app.core.db import connect, create_schema; create_schema(); c = connect(); c.execute(\"INSERT INTO authors (created_at, updated_at, name) VALUES ('x', 'x', 'Kept')\"); c.commit()"
+    create = "from app.core.db import connect, create_schema; create_schema(); c = connect(); c.execute(\"INSERT INTO authors (created_at, updated_at, name) VALUES ('x', 'x', 'Kept')\"); c.commit(); c.close()"
     subprocess.run([str(python), "-c", create], cwd=project, env=env, check=True, capture_output=True)
     before = dev_db.read_bytes()
     refused = _suite(project, python, {**env, "TEST_DATABASE_URL": f"sqlite:///{dev_db}"})
