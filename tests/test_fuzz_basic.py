@@ -38,6 +38,7 @@ pytestmark = pytest.mark.slow
 TEMPLATE = "fastapi_basic"
 SPECS = dev_specs()
 ALL_FEATURES = Path(__file__).parent / "fixtures" / "all_features.json"
+ROLES = Path(__file__).parent / "fixtures" / "roles.json"  # the login user's own fields, refs to User
 
 
 def _project(tmp_path: Path, spec: ProjectSpec, runtime_cache: Path) -> tuple[Path, Path]:
@@ -65,6 +66,11 @@ def _assert_clean(result: FuzzResult) -> None:
 @pytest.mark.parametrize("key", sorted(SPECS))
 def test_dev_project_is_fuzz_clean(key: str, tmp_path: Path, runtime_cache: Path) -> None:
     project, python = _project(tmp_path, SPECS[key], runtime_cache)
+    _assert_clean(_fuzz(project, python, tmp_path, max_examples=CI_EXAMPLES, phases=CI_PHASES, extra=KEEP_SIGNED_IN))
+
+
+def test_the_roles_fixture_is_fuzz_clean(tmp_path: Path, runtime_cache: Path) -> None:
+    project, python = _project(tmp_path, load_spec(ROLES), runtime_cache)
     _assert_clean(_fuzz(project, python, tmp_path, max_examples=CI_EXAMPLES, phases=CI_PHASES, extra=KEEP_SIGNED_IN))
 
 
