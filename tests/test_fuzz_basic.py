@@ -132,3 +132,19 @@ def test_the_generated_suite_refuses_a_database_it_did_not_create(tmp_path: Path
     # An empty file named exactly is accepted (nothing in it to lose).
     empty = tmp_path / "empty.db"
     assert _suite(project, python, {**env, "TEST_DATABASE_URL": f"sqlite:///{empty}"}).returncode == 0
+
+
+def test_the_docs_stage_reads_every_typed_list_parameter(tmp_path: Path, runtime_cache: Path) -> None:
+    # The docs stage imports the app for its OpenAPI document (no database, no switch needed).
+    from engine.stages.docs import fetch_openapi
+
+    project, _ = _project(tmp_path, load_spec(ALL_FEATURES), runtime_cache)
+    document = fetch_openapi(project, load_template(TEMPLATE), runtime_cache)
+    params = {p["name"]: p["schema"] for p in document["paths"]["/api/v1/books/"]["get"]["parameters"]}
+    assert {"skip", "limit", "q", "order_by", "status__in", "price__gte", "published__lt", "author_id"} <= set(params)
+    assert params["skip"]["maximum"] == 2**31 - 1 and params["limit"]["maximum"] == 1000
+    assert "-title" in params["order_by"]["enum"]
+    assert "/ready" in document["paths"]
+    responses = document["paths"]["/api/v1/books/{row_id}"]["delete"]["responses"]
+    assert {"204", "401", "403", "404", "409", "422"} <= set(responses)
+    assert not list(project.glob("*.db"))
