@@ -76,7 +76,9 @@ def test_the_roles_fixture_is_fuzz_clean(tmp_path: Path, runtime_cache: Path) ->
 
 def test_every_boundary_of_every_field_type_is_clean(tmp_path: Path, runtime_cache: Path) -> None:
     project, python = _project(tmp_path, load_spec(ALL_FEATURES), runtime_cache)
-    _assert_clean(_fuzz(project, python, tmp_path, max_examples=CI_EXAMPLES, phases=COVERAGE_PHASES, extra=KEEP_SIGNED_IN))
+    _assert_clean(
+        _fuzz(project, python, tmp_path, max_examples=CI_EXAMPLES, phases=COVERAGE_PHASES, extra=KEEP_SIGNED_IN)
+    )
 
 
 def test_the_runner_reports_an_undocumented_status(tmp_path: Path, runtime_cache: Path) -> None:

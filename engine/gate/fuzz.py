@@ -149,7 +149,7 @@ def run_schemathesis(
     toml: str = "",
 ) -> FuzzResult:
     """schemathesis with every check against ``base``; a FuzzResult (never raises on failures).
-    ``toml`` is more schemathesis.toml (``CI_CONFIG``: the bounded profile both fuzz tests use)."""
+    ``toml`` is appended to the run's schemathesis.toml (e.g. a phase's settings)."""
     with tempfile.TemporaryDirectory(prefix="codebegen-fuzz-") as tmp:
         config = Path(tmp) / "schemathesis.toml"
         config.write_text(
