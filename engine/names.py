@@ -170,6 +170,8 @@ _BASE_ATTRIBUTES = frozenset(
     set_collection set_collection_name set_database state_management_replace_objects
     state_management_save_previous sum sync to_ref update update_all use_state_management
     validate_self register""".split()  # Beanie's Document (2.x), read from its dir()
+    # the class variables of the templates' schema bases (FilterModel, UpdateModel)
+    + "filters searchable orderable not_nullable".split()
 )
 
 

@@ -14,32 +14,46 @@ from pathlib import Path
 
 import pytest
 
-from engine.gate.fuzz import FUZZ_ADMIN, has_auth, run_schemathesis, serve_project, sign_in
+from engine.gate.fuzz import (
+    CI_EXAMPLES,
+    CI_PHASES,
+    COVERAGE_PHASES,
+    FUZZ_ADMIN,
+    KEEP_SIGNED_IN,
+    has_auth,
+    run_schemathesis,
+    serve_project,
+    sign_in,
+)
 from engine.gate.runtime import ensure_runtime
+from engine.spec import load_spec
 from engine.templates import render_project
 from tests.devset import dev_specs
 
 pytestmark = pytest.mark.slow
 
 SPECS = dev_specs()
-# Bounded so the whole module fits CI: few examples per operation, the coverage phase
-# (boundary values: 2**31, NUL, empty, wrong types) and a short fuzzing phase.
-EXAMPLES = 3
+# Bounded so the whole module fits CI (engine.gate.fuzz's CI profile): every project gets a few
+# examples per operation and a short fuzzing phase; the coverage phase (boundary values: 2**31,
+# NUL, empty, wrong types) runs on the all-features fixture, which holds every field type.
+EXAMPLES = CI_EXAMPLES
 PG_SAMPLE = ("d01-blog", "d05-shop")
+ALL_FEATURES = Path(__file__).parent / "fixtures" / "all_features.json"
 
 
 def _project(tmp_path: Path, key: str, runtime_cache: Path) -> tuple[Path, Path]:
     out = tmp_path / key
-    render_project(SPECS[key], "fastapi_sqlalchemy", out)
+    spec = load_spec(ALL_FEATURES) if key == "all-features" else SPECS[key]
+    render_project(spec, "fastapi_sqlalchemy", out)
     runtime = ensure_runtime(out / "requirements.txt", cache_dir=runtime_cache)
     return out, runtime.python
 
 
-def _fuzz(project: Path, python: Path, database_url: str) -> None:
+def _fuzz(project: Path, python: Path, database_url: str, phases: str = CI_PHASES) -> None:
     env = {"DATABASE_URL": database_url, "ENVIRONMENT": "test", **FUZZ_ADMIN}
     with serve_project(project, python, env, migrate=["-m", "alembic", "upgrade", "head"]) as base:
         headers = sign_in(base) if has_auth(base) else {}
-        result = run_schemathesis(base, headers=headers, max_examples=EXAMPLES)
+        result = run_schemathesis(base, headers=headers, max_examples=EXAMPLES, phases=phases, extra=KEEP_SIGNED_IN)
     assert result.operations > 0, result.output
     assert result.ok, f"{result.failures}\n{result.output}"
 
@@ -50,6 +64,11 @@ def test_dev_project_is_fuzz_clean_on_sqlite(key: str, tmp_path: Path, runtime_c
     _fuzz(project, python, f"sqlite:///{tmp_path / 'fuzz.db'}")
 
 
+def test_every_boundary_of_every_field_type_is_clean_on_sqlite(tmp_path: Path, runtime_cache: Path) -> None:
+    project, python = _project(tmp_path, "all-features", runtime_cache)
+    _fuzz(project, python, f"sqlite:///{tmp_path / 'fuzz.db'}", phases=COVERAGE_PHASES)
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("key", PG_SAMPLE)
 def test_dev_project_is_fuzz_clean_on_postgres(
@@ -58,8 +77,10 @@ def test_dev_project_is_fuzz_clean_on_postgres(
     from engine.gate.scratch_database import scratch_database
 
     project, python = _project(tmp_path, key, runtime_cache)
+    # the first of the sample also gets the coverage phase: PostgreSQL's integer is where 2**31 fails
+    phases = f"{CI_PHASES},{COVERAGE_PHASES}" if key == PG_SAMPLE[0] else CI_PHASES
     with scratch_database(postgres_url, scheme="postgresql+psycopg", purpose="fuzz") as url:
-        _fuzz(project, python, url)
+        _fuzz(project, python, url, phases=phases)
 
 
 def test_the_runner_reports_an_undocumented_status(tmp_path: Path, runtime_cache: Path) -> None:
@@ -71,7 +92,9 @@ def test_the_runner_reports_an_undocumented_status(tmp_path: Path, runtime_cache
     assert routes.read_text() != text
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'fuzz.db'}", "ENVIRONMENT": "test"}
     with serve_project(project, python, env, migrate=["-m", "alembic", "upgrade", "head"]) as base:
-        result = run_schemathesis(base, max_examples=EXAMPLES, extra=["--include-path-regex", "authors/\\{row_id\\}$"])
+        result = run_schemathesis(
+            base, max_examples=EXAMPLES, phases=CI_PHASES, extra=["--include-path-regex", "authors/\\{row_id\\}$"]
+        )
     assert not result.ok
     assert any("Undocumented status" in name for name in result.failures), result.output
 

@@ -93,6 +93,16 @@ def serve_project(
 
 FUZZ_ADMIN = {"FIRST_SUPERUSER": "fuzz@example.com", "FIRST_SUPERUSER_PASSWORD": "fuzz-password-1"}
 
+# The bounded profile the fuzz tests run in CI (each module a few minutes on two cores): every
+# project gets a few examples per operation and a short fuzzing phase; the coverage phase (every
+# boundary the schema defines: 2**31, NUL, the longest string, wrong types; ~2,000 cases a
+# project, most of a run's time) runs on one sample per template that holds every field type.
+CI_EXAMPLES = 3
+CI_PHASES = "examples,fuzzing"
+COVERAGE_PHASES = "coverage"
+# DELETE /users/me would end the fuzzer's own account and turn every later case into a 401.
+KEEP_SIGNED_IN = ["--exclude-operation-id", "delete_me_api_v1_users_me_delete"]
+
 
 def sign_in(base: str, email: str = "fuzz@example.com", password: str = "fuzz-password-1") -> dict[str, str]:
     """Register (if needed) and log in; the Authorization header for the fuzzer. Serve the project
@@ -102,7 +112,9 @@ def sign_in(base: str, email: str = "fuzz@example.com", password: str = "fuzz-pa
     try:
         urllib.request.urlopen(req, timeout=10).close()  # noqa: S310
     except urllib.error.HTTPError as exc:
-        if exc.code != 409:
+        # 409: registered already; 422: registration needs the spec's own User fields, and the
+        # account is FUZZ_ADMIN, made at startup: log in either way
+        if exc.code not in (409, 422):
             raise
     form = f"username={email}&password={password}".encode()
     req = urllib.request.Request(
@@ -134,13 +146,15 @@ def run_schemathesis(
     phases: str = "examples,coverage,fuzzing",
     timeout: float = 600.0,
     extra: list[str] | None = None,
+    toml: str = "",
 ) -> FuzzResult:
-    """schemathesis with every check against ``base``; a FuzzResult (never raises on failures)."""
+    """schemathesis with every check against ``base``; a FuzzResult (never raises on failures).
+    ``toml`` is appended to the run's schemathesis.toml (e.g. a phase's settings)."""
     with tempfile.TemporaryDirectory(prefix="codebegen-fuzz-") as tmp:
         config = Path(tmp) / "schemathesis.toml"
         config.write_text(
             "[checks.positive_data_acceptance]\n"
-            f'expected-statuses = {json.dumps(_ACCEPTED_REFUSALS.split(","))}\n',
+            f'expected-statuses = {json.dumps(_ACCEPTED_REFUSALS.split(","))}\n' + toml,
             encoding="utf-8",
         )
         report = Path(tmp) / "report.json"

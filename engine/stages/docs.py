@@ -32,7 +32,10 @@ _METHODS = ("get", "post", "patch", "put", "delete")
 
 
 def fetch_openapi(project: Path, template: Template, cache_dir: Path) -> dict[str, Any]:
-    """The OpenAPI document of the app, by importing it in the runtime environment."""
+    """The OpenAPI document of the app, by importing it in the runtime environment.
+
+    Importing the app never touches the database (migrations run in a prestart step, the schema
+    of fastapi_basic in the app's lifespan, neither on import), so no switch is needed to keep it off."""
     settings = template.manifest.verify
     target = next((a for a in settings.boot if ":" in a and not a.startswith("-")), "app.main:app")
     module, attr = target.split(":", 1)
@@ -40,7 +43,7 @@ def fetch_openapi(project: Path, template: Template, cache_dir: Path) -> dict[st
     with tempfile.TemporaryDirectory(prefix="codebegen-openapi-") as workdir:
         env = {k: v.replace("{workdir}", workdir) for k, v in settings.env.items()}
         env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", ""), **env,
-               "PYTHONDONTWRITEBYTECODE": "1", "MIGRATE_ON_STARTUP": "false"}  # fmt: skip
+               "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
         code = f"import json, importlib; print(json.dumps(importlib.import_module({module!r}).{attr}.openapi()))"
         proc = subprocess.run(
             [str(runtime.python), "-c", code], cwd=project, env=env, capture_output=True, text=True, timeout=60

@@ -1,7 +1,11 @@
-"""Parameterised queries over the table descriptions: 404 for a missing row, 422 for a reference to one.
+"""Parameterised queries over the table descriptions: 404 for a missing row, 422 for a reference to one,
+list queries (filters, search, sort), 409 for a delete that required rows still block, and database
+constraint failures as answers.
 
 Every statement is built from names in ``app.db.tables`` (rendered from the spec) and takes its
-values as ``?`` parameters. Rows come back as dicts the Public schemas validate.
+values as ``?`` parameters; a list query's filter, search and sort names come from the schema's
+``FilterModel`` class (also rendered from the spec) and must be columns of the table. Rows come
+back as dicts the Public schemas validate.
 """
 
 import sqlite3
@@ -11,7 +15,8 @@ from typing import Any
 from fastapi import HTTPException, status
 from pydantic import BaseModel
 
-from app.db.table import Link, Table, from_db, q, sql, to_db, utcnow
+from app.db.table import Column, Link, Table, from_db, q, sql, to_db, utcnow
+from app.schemas.base import FilterModel
 
 
 def _where(table: Table, owner_id: int | None) -> tuple[str, list[Any]]:
@@ -60,16 +65,87 @@ def get_or_404(conn: sqlite3.Connection, table: Table, row_id: int, owner_id: in
     return row
 
 
+_OPERATORS = {"eq": "=", "gte": ">=", "gt": ">", "lte": "<=", "lt": "<"}
+
+
+def _bound(column: Column, value: Any) -> Any:
+    """A filter value as the column's SQL expression compares it (decimals as numbers)."""
+    return float(value) if column.kind == "decimal" else to_db(column.kind, value)
+
+
+def _filters(table: Table, query: FilterModel) -> tuple[str, list[Any]]:
+    """`` AND ...`` conditions (and their ``?`` values) for the query's filters and ``q``."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for name in sorted(query.model_fields_set & query.filters.keys()):
+        value = getattr(query, name)
+        if value is None:
+            continue
+        column_name, op = query.filters[name]
+        column = table.column(column_name)  # the whitelist: a name outside the table is refused
+        if op == "in":
+            clauses.append(f"{column.expression()} IN ({', '.join(['?'] * len(value))})")
+            params += [_bound(column, item) for item in value]
+        else:
+            clauses.append(f"{column.expression()} {_OPERATORS[op]} ?")
+            params.append(_bound(column, value))
+    text = getattr(query, "q", None)
+    if text and query.searchable:
+        # casefold() (registered on every connection): case-insensitive for every script, not only ASCII
+        matches = [f"instr(casefold({q(table.column(name).name)}), ?) > 0" for name in query.searchable]
+        clauses.append(f"({' OR '.join(matches)})")
+        params += [text.casefold()] * len(matches)
+    return "".join(f" AND {clause}" for clause in clauses), params
+
+
 def list_page(
-    conn: sqlite3.Connection, table: Table, skip: int, limit: int, owner_id: int | None = None
+    conn: sqlite3.Connection, table: Table, query: FilterModel, owner_id: int | None = None
 ) -> tuple[list[dict[str, Any]], int]:
+    """The filtered, sorted page and the count of every row that matches (before skip/limit)."""
     extra, params = _where(table, owner_id)
+    conditions, values = _filters(table, query)
+    extra, params = extra + conditions, params + values
     (count,) = conn.execute(sql("SELECT COUNT(*) FROM {} WHERE 1 = 1", table.name) + extra, params).fetchone()
+    key = getattr(query, "order_by", "id")
+    column = table.column(query.orderable.get(key.lstrip("-"), "id"))
+    direction = "DESC" if key.startswith("-") else "ASC"
+    order = f" ORDER BY {column.expression()} {direction}, {q('id')} ASC LIMIT ? OFFSET ?"  # ties by id
     found = conn.execute(
-        sql("SELECT * FROM {} WHERE 1 = 1", table.name) + extra + sql(" ORDER BY {} LIMIT ? OFFSET ?", "id"),
-        [*params, limit, skip],
+        sql("SELECT * FROM {} WHERE 1 = 1", table.name) + extra + order, [*params, query.limit, query.skip]
     ).fetchall()
     return _with_links(conn, table, [_decode(table, row) for row in found]), count
+
+
+def refuse_if_referenced(conn: sqlite3.Connection, table: Table, row_id: int, blockers: list[tuple[Table, str]]) -> None:
+    """409 naming the required rows that still point at the row: (table, reference column) pairs."""
+    found = []
+    for source, key in blockers:
+        column = source.column(key)
+        (n,) = conn.execute(sql("SELECT COUNT(*) FROM {} WHERE {} = ?", source.name, column.name), [row_id]).fetchone()
+        if n:
+            found.append(f"{n} {source.entity} row(s) by {key}")
+    if found:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"{table.entity} {row_id} is still referenced: {'; '.join(found)}; delete or re-point them first",
+        )
+
+
+def integrity_answer(exc: sqlite3.IntegrityError) -> tuple[int, Any]:
+    """The status and detail for a constraint SQLite refused, naming what failed."""
+    text = str(exc)
+    if "UNIQUE constraint failed" in text:
+        column = text.rsplit(":", 1)[-1].strip().split(",")[0].rsplit(".", 1)[-1]
+        return 409, f"a row with this {column} already exists ({column} must be unique)"
+    if "FOREIGN KEY constraint failed" in text:
+        return 422, [{"type": "reference_not_found", "loc": ["body"], "msg": "a reference: the referenced row does not exist, or rows still point at this one"}]
+    if "CHECK constraint failed" in text:
+        where = text.rsplit(":", 1)[-1].strip()
+        return 422, [{"type": "check_failed", "loc": ["body"], "msg": f"the value breaks the constraint {where}"}]
+    if "NOT NULL constraint failed" in text:
+        column = text.rsplit(".", 1)[-1].strip()
+        return 422, [{"type": "missing", "loc": ["body", column], "msg": f"{column} may not be null"}]
+    return 409, "conflicts with the database's constraints"
 
 
 def insert(conn: sqlite3.Connection, table: Table, values: dict[str, Any], owner_id: int | None = None) -> int:

@@ -42,7 +42,8 @@ def sql(statement: str, *identifiers: str | tuple[str, ...], marks: int = 0, set
 
 
 _SQL_TYPES = {"int": "INTEGER", "bool": "INTEGER", "ref": "INTEGER", "float": "REAL"}  # everything else: TEXT
-_ON_DELETE = {"CASCADE", "SET NULL"}
+_ON_DELETE = {"CASCADE", "RESTRICT", "SET NULL"}
+_CHECK_NAME = re.compile(r"^[a-z0-9_]+$")
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,11 @@ class Column:
     required: bool = True
     unique: bool = False
     references: str | None = None  # the referenced table, for "ref" columns
-    on_delete: str = "CASCADE"
+    on_delete: str = "CASCADE"  # RESTRICT: a required reference blocks deleting its target
+    # (name, SQL) CHECK constraints rendered from the spec: enum values, bounds, lengths
+    checks: tuple[tuple[str, str], ...] = ()
 
-    def ddl(self) -> str:
+    def ddl(self, table: str) -> str:
         sql = f"{q(self.name)} {_SQL_TYPES.get(self.kind, 'TEXT')}"
         sql += " NOT NULL" if self.required else ""
         sql += " UNIQUE" if self.unique else ""
@@ -62,7 +65,15 @@ class Column:
             if self.on_delete not in _ON_DELETE:
                 raise ValueError(f"unknown ON DELETE action {self.on_delete!r}")
             sql += f" REFERENCES {q(self.references)}({q('id')}) ON DELETE {self.on_delete}"
+        for name, check in self.checks:
+            if not _CHECK_NAME.match(name):
+                raise ValueError(f"not a constraint name: {name!r}")
+            sql += f" CONSTRAINT {q(f'ck_{table}_{name}')} CHECK ({check})"
         return sql
+
+    def expression(self) -> str:
+        """The column as SQL compares and sorts it: decimals (stored as exact text) by their number."""
+        return f"CAST({q(self.name)} AS REAL)" if self.kind == "decimal" else q(self.name)
 
 
 @dataclass(frozen=True)
@@ -97,9 +108,9 @@ class Table:
         columns = [f"{q('id')} INTEGER PRIMARY KEY", f"{q('created_at')} TEXT NOT NULL", f"{q('updated_at')} TEXT NOT NULL"]
         indexed = [c.name for c in self.columns if c.references is not None]
         if self.owned:
-            columns.append(Column(self.owner_key, "ref", references="users").ddl())
+            columns.append(Column(self.owner_key, "ref", references="users").ddl(self.name))
             indexed.append(self.owner_key)
-        columns += [c.ddl() for c in self.columns]
+        columns += [c.ddl(self.name) for c in self.columns]
         statements = [f"CREATE TABLE IF NOT EXISTS {q(self.name)} ({', '.join(columns)})"]
         statements += [
             f"CREATE INDEX IF NOT EXISTS {q(f'ix_{self.name}_{name}')} ON {q(self.name)} ({q(name)})" for name in indexed
@@ -116,6 +127,18 @@ class Table:
                 f"ON {q(link.table)} ({q(link.target_column)})"
             )
         return statements
+
+    def column(self, name: str) -> Column:
+        """The column named ``name`` (server-managed ones included); a name outside the table is an error."""
+        managed = {"id": "int", "created_at": "datetime", "updated_at": "datetime"}
+        if self.owned:
+            managed[self.owner_key] = "ref"
+        if name in managed:
+            return Column(name, managed[name])
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise ValueError(f"{self.name} has no column {name!r}")
 
     @property
     def writable(self) -> tuple[str, ...]:
