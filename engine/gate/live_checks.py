@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.gate import exploits, output_excerpt, process_group
+from engine.gate.fuzz import KEEP_SIGNED_IN
 from engine.gate.health_probe import HEALTHY_BODY
 from engine.gate.runtime import RuntimeEnv
 from engine.gate.sandbox import (
@@ -219,8 +220,8 @@ def _schemathesis(box: Sandbox, token: str | None, schema: bytes, hold: threadin
                 "--checks", _CHECKS, "--phases", _PHASES, "--max-examples", str(max_examples), "--seed", "1",
                 "--no-color", "--request-timeout", str(int(max(10, timeout))), "--mode", "positive",
                 "--workers", str(WORKERS), "--generation-database", "none"]  # fmt: skip
-        if token:
-            argv += ["--header", f"Authorization: Bearer {token}"]
+        if token:  # signed in as the gate's admin, who must stay signed in (see fuzz.KEEP_SIGNED_IN)
+            argv += ["--header", f"Authorization: Bearer {token}", *KEEP_SIGNED_IN]
         log = box.state / "schemathesis.log"
         done = process_group.run(argv, cwd=box.state, env=_st_env(box.state), log=log, timeout=timeout)
     seconds = round(time.perf_counter() - start, 2)
