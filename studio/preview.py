@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -146,11 +147,22 @@ class Previews:
         """Forget previews whose sandbox stopped (idle, lifetime, a crash), keeping why."""
         for run_id in [r for r, e in self._entries.items() if not e.preview.running]:
             entry = self._entries.pop(run_id)
-            why = (
-                entry.preview.box.stopped_because or f"the server exited with code {entry.preview.box.proc.returncode}"
-            )
+            why = entry.preview.box.stopped_because or _exit_reason(entry.preview.box.proc.returncode)
             self._ended[run_id] = (entry.owner, why)
             entry.preview.stop(why)
+
+
+def _exit_reason(code: int | None) -> str:
+    """Why a preview's server ended, in words: a signal by name (137 is a shell's SIGKILL)."""
+    number = -code if code is not None and code < 0 else (code - 128 if code is not None and code > 128 else None)
+    try:
+        name = signal.Signals(number).name if number else None
+    except ValueError:
+        name = None
+    if name is None:
+        return f"the server exited with code {code}"
+    why = " (the memory limit or the kernel's OOM killer, most often)" if name == "SIGKILL" else ""
+    return f"the server was killed by signal {number} ({name}){why}; start the preview again"
 
 
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "content-encoding", "set-cookie",

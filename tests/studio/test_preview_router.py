@@ -4,6 +4,7 @@ point under that path; what the project answers is fenced off the studio's origi
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -92,5 +93,60 @@ def test_an_idle_preview_stops_frees_its_slot_and_says_why_to_its_owner_only(
         assert "idle for 2 s" in previews.ended("alice", "run1")
         assert previews.ended("bob", "run1") == ""
         assert previews.start("alice", "run2", pristine).running  # its slot is free again
+    finally:
+        previews.stop_all()
+
+
+HOG_AND_DIE = """
+
+@app.get("/hog")
+def hog() -> dict[str, int]:  # 4 GiB, past the preview's memory limit
+    chunks = [bytearray(64 * 1024 * 1024) for _ in range(64)]
+    return {"chunks": len(chunks)}
+
+
+@app.get("/die")
+def die() -> None:  # what the kernel's OOM killer or a crashed native library does to a server
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_preview_at_its_memory_limit_or_killed_leaves_the_studio_serving(
+    pristine: Path,  # noqa: F811
+    runtime_cache: Path,
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    project = tmp_path / "hog"
+    shutil.copytree(pristine, project)
+    main = project / "app" / "main.py"
+    main.write_text(main.read_text() + HOG_AND_DIE)
+    previews = Previews(cache_dir=runtime_cache, max_previews=1, idle_s=60)
+    previews.limits = dataclasses.replace(previews.limits, memory_mb=1024)
+    app = FastAPI()
+    app.include_router(
+        preview_router(previews, lambda r: r.headers.get("x-test-user"), lambda user, run: project if user else None)
+    )
+    alice = {"x-test-user": "alice"}
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            assert client.post("/preview/run1/start", headers=alice).status_code == 200
+            hog = client.get("/preview/run1/hog", headers=alice)
+            assert hog.status_code == 500, hog.text  # MemoryError inside the sandbox, not on the host
+            assert client.get("/preview/run1/health", headers=alice).status_code == 200  # and it still serves
+            died = client.get("/preview/run1/die", headers=alice)
+            assert died.status_code == 502 and "did not answer" in died.text
+            deadline = time.monotonic() + 10
+            while previews.get("alice", "run1") is not None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert previews.get("alice", "run1") is None
+            assert "killed by signal 9 (SIGKILL)" in previews.ended("alice", "run1")
+            # the studio goes on: its slot is free, a new preview starts and answers
+            assert client.post("/preview/run1/start", headers=alice).status_code == 200
+            assert client.get("/preview/run1/health", headers=alice).status_code == 200
     finally:
         previews.stop_all()
