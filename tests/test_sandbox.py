@@ -5,6 +5,7 @@ virtual environment and base prefix bound read-only), the way the gate runs a pr
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -211,3 +212,26 @@ def test_without_bubblewrap_it_refuses_instead_of_running_unsandboxed(tmp_path: 
         assert not (tmp_path / "state").exists()
     finally:
         sandbox.available.cache_clear()
+
+
+def test_a_process_limit_it_cannot_enforce_is_said_not_hidden(tmp_path: Path, monkeypatch) -> None:
+    code = "import time\ntime.sleep(30)\n"
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "main.py").write_text(code)
+    box = Sandbox.start([sys.executable, "main.py"], project=tmp_path / "project", ro_binds=BINDS, env={},
+                        state=tmp_path / "state")  # fmt: skip
+    try:  # where it could make a pids cgroup (or the host is not root), nothing to say
+        assert box.process_limit_holds == (box.cgroup is not None or os.geteuid() != 0)
+        assert (box.limit_caveat() == "") == box.process_limit_holds
+    finally:
+        box.stop()
+    # a root host where no pids cgroup can be made: the limit does not hold, and the sandbox says so
+    monkeypatch.setattr(sandbox, "_CGROUP_ROOTS", (tmp_path / "no-cgroup-here",))
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 0)
+    box = Sandbox.start([sys.executable, "main.py"], project=tmp_path / "project", ro_binds=BINDS, env={},
+                        state=tmp_path / "state2")  # fmt: skip
+    try:
+        assert box.cgroup is None and not box.process_limit_holds
+        assert "process-count limit does not hold" in box.limit_caveat()
+    finally:
+        box.stop()

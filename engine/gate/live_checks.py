@@ -114,9 +114,10 @@ def boot(
     start = time.perf_counter()
     command = " ".join(settings.boot) + " (sandboxed, on a Unix socket)"
     try:
-        with server(settings, runtime, project, timeout=timeout, migrate=False, expect=HEALTHY_BODY) as (_box, seconds):
+        with server(settings, runtime, project, timeout=timeout, migrate=False, expect=HEALTHY_BODY) as (box, seconds):
             check = Check("boot", "pass", 0.0, detail=f"GET {settings.health_path} answered 200 in {seconds:.1f} s "
-                          "inside the sandbox (no network, project read-only)", database=database, command=command)  # fmt: skip
+                          f"inside the sandbox (no network, project read-only){box.limit_caveat()}", database=database,
+                          command=command)  # fmt: skip
             check.metrics["startup_s"] = round(seconds, 2)
     except SandboxError as exc:
         output = output_excerpt.traceback(exc.hint).text if exc.hint else ""
@@ -158,7 +159,7 @@ def attack(settings: VerifySettings, runtime: RuntimeEnv, project: Path, *, time
             if with_boot:
                 booted = Check("boot", "pass", round(time.perf_counter() - start, 2), database=database,
                                command=command, detail=f"GET {settings.health_path} answered 200 in {seconds:.1f} s "
-                               "inside the sandbox, after the migrations (no network, project read-only)")  # fmt: skip
+                               f"inside the sandbox, after the migrations (no network, project read-only){box.limit_caveat()}")  # fmt: skip
                 booted.metrics["startup_s"] = round(seconds, 2)
                 checks.append(booted)
             checks += _attack_on(box, spec, key, settings, timeout=timeout, max_examples=max_examples,

@@ -113,6 +113,20 @@ class Sandbox:
     _done: threading.Event = field(default_factory=threading.Event)
 
     @property
+    def process_limit_holds(self) -> bool:
+        """False on a root host without a pids cgroup: the kernel exempts root from RLIMIT_NPROC."""
+        return self.limits.processes is None or self.cgroup is not None or os.geteuid() != 0
+
+    def limit_caveat(self) -> str:
+        """What the sandbox could not enforce on this host, in words ('' when everything holds)."""
+        if self.process_limit_holds:
+            return ""
+        return (
+            "; the process-count limit does not hold on this host (running as root without a writable pids cgroup: "
+            "root is exempt from RLIMIT_NPROC)"
+        )
+
+    @property
     def data_dir(self) -> Path:
         return self.state / "data"
 
