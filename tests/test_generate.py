@@ -45,9 +45,10 @@ def test_dev_spec_verifies_on_postgresql(case: str, tmp_path: Path, runtime_cach
     result = generate_project(SPECS[case], tmp_path / case, cache_dir=runtime_cache, postgres_url=postgres_url)
     report = result.report
     assert report is not None and report.passed, report.summary() if report else "no report"
-    on_pg = [c for c in report.checks if c.database and "postgres" in c.database]
-    assert on_pg and all(c.status == "pass" for c in on_pg), report.summary()
-    assert {c.name for c in on_pg} >= {"pytest on postgresql", "migrations on postgresql"}
+    on_pg = [c for c in report.checks if c.name.endswith("on postgresql")]
+    assert on_pg and not [c for c in on_pg if c.status == "fail"], report.summary()
+    ran = {c.name for c in on_pg if c.status == "pass"}  # a skip says why (e.g. IDOR: no entity is owned)
+    assert ran >= {"pytest on postgresql", "migrations on postgresql", "exploit sql injection on postgresql"}, ran
 
 
 def test_a_rule_body_must_be_the_kind_of_code_its_sentence_asks_for() -> None:
