@@ -1,5 +1,5 @@
-"""What a template stores reads back: a required ``json`` field may hold ``null`` (valid JSON the
-create schema accepts), and the row then lists and reads like any other. Served for real on every
+"""What a template stores reads back: a required ``json`` field may hold ``null`` (valid JSON; a
+template that refuses it says so with a 422), and the row then lists and reads like any other. Served for real on every
 template (SQLite, the mongo stand-in). Found by the name gate's schemathesis run: fastapi_mongo
 stores no nulls (``keep_nulls = False``), so the required key was missing and every list of the
 collection answered 500."""
