@@ -86,6 +86,13 @@ def test_cannot_read_a_file_planted_in_the_hosts_home(tmp_path: Path) -> None:
     finally:
         secret.unlink()
     assert code == 0, log
+    # the working folder is visible only as far as the runtime's read-only binds reach into it
+    # (a clone whose .venv lies inside it shows that .venv and nothing else)
+    bound = {b.relative_to(Path.cwd()).parts[0] for b in BINDS if b.is_relative_to(Path.cwd())}
+    cwd_line = next((line for line in log.splitlines() if line.startswith(f"READ {Path.cwd()} ")), None)
+    if cwd_line is not None:
+        assert set(eval(cwd_line.split(" ", 2)[2])) <= bound, log  # noqa: S307 (the test's own print of a list)
+        log = log.replace(cwd_line, f"hidden {Path.cwd()} (only the runtime's binds)")
     assert "READ" not in log and "the host's secret" not in log and log.count("hidden") == 4, log
     home = next(line for line in log.splitlines() if line.startswith("home:"))
     assert secret.name not in home  # the home folder holds only the interpreter's read-only prefix
@@ -152,7 +159,7 @@ def test_held_to_its_process_count_and_the_host_survives_a_fork_storm(tmp_path: 
     assert made < 32 and refused > 250, log
     # the host (the studio, the gate) is unharmed: it starts processes, and nothing of the sandbox is left
     assert subprocess.run([sys.executable, "-c", "print('alive')"], capture_output=True, text=True).stdout == "alive\n"
-    assert not list(Path("/sys/fs/cgroup/pids").glob("codebegen-sandbox-*"))
+    assert not [c for c in Path("/sys/fs/cgroup/pids").glob(f"codebegen-sandbox-{os.getpid()}-*")], "a cgroup was left"
 
 
 def test_killed_at_its_cpu_time_limit(tmp_path: Path) -> None:

@@ -316,6 +316,7 @@ def _pids_cgroup(processes: int | None) -> Path | None:
     for root in _CGROUP_ROOTS:
         if not os.access(root, os.W_OK):
             continue
+        _reap_stale_cgroups(root)
         path = root / f"codebegen-sandbox-{os.getpid()}-{time.monotonic_ns()}"
         try:
             path.mkdir()
@@ -327,6 +328,17 @@ def _pids_cgroup(processes: int | None) -> Path | None:
         except OSError:
             _remove_cgroup(path)
     return None
+
+
+def _reap_stale_cgroups(root: Path) -> None:
+    """Remove the pids cgroups that hosts which died before their stop() left behind (named by host pid)."""
+    for path in root.glob("codebegen-sandbox-*-*"):
+        pid = path.name.split("-")[2]
+        if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+            continue
+        with contextlib.suppress(OSError):
+            if not (path / "cgroup.procs").read_text().split():
+                path.rmdir()
 
 
 def _remove_cgroup(path: Path) -> None:
