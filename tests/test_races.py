@@ -19,7 +19,7 @@ from tests.devset import dev_specs
 
 pytestmark = pytest.mark.slow
 
-ROUNDS = 40
+ROUNDS = 60
 ENV = {"ENVIRONMENT": "test", "MONGODB_URL": "mongomock://", "MONGODB_DB": "races"}
 
 
