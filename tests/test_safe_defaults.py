@@ -23,7 +23,8 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return tuple(generate_project(spec, root / n, run_gate=False).out_dir for n in ("a", "b"))  # type: ignore[return-value]
 
 
-def test_each_project_gets_its_own_random_secret(projects: tuple[Path, Path]) -> None:
+def assert_own_random_secrets(projects: tuple[Path, Path]) -> None:
+    """Each project's .env holds a long random SECRET_KEY of its own, private and git-ignored (every template)."""
     secrets = []
     for project in projects:
         env = (project / ".env").read_text()
@@ -33,6 +34,10 @@ def test_each_project_gets_its_own_random_secret(projects: tuple[Path, Path]) ->
         assert (project / ".env").stat().st_mode & 0o077 == 0
         assert ".env" in (project / ".gitignore").read_text().split()
     assert secrets[0] != secrets[1]
+
+
+def test_each_project_gets_its_own_random_secret(projects: tuple[Path, Path]) -> None:
+    assert_own_random_secrets(projects)
 
 
 def test_compose_has_no_known_secret_and_migrates_before_the_app(projects: tuple[Path, Path]) -> None:

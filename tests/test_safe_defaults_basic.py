@@ -14,6 +14,7 @@ import pytest
 from engine.generate import generate_project
 from engine.spec import load_spec
 from engine.templates import load_template
+from tests.test_safe_defaults import assert_own_random_secrets
 
 pytestmark = pytest.mark.slow  # renders two projects (seconds each under load)
 
@@ -29,14 +30,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_each_project_gets_its_own_random_secret(projects: tuple[Path, Path]) -> None:
-    secrets = []
-    for project in projects:
-        env = (project / ".env").read_text()
-        secrets.append(next(x for x in env.splitlines() if x.startswith("SECRET_KEY=")).split("=", 1)[1])
-        assert "changethis" not in env and len(secrets[-1]) >= 48
-        assert (project / ".env").stat().st_mode & 0o077 == 0
-        assert ".env" in (project / ".gitignore").read_text().split()
-    assert secrets[0] != secrets[1]
+    assert_own_random_secrets(projects)
 
 
 def test_the_image_runs_the_gate_s_python_without_test_tools_or_secrets(projects: tuple[Path, Path]) -> None:

@@ -13,6 +13,7 @@ import pytest
 from engine.generate import generate_project
 from engine.spec import load_spec, parse_spec
 from engine.templates import load_template, render
+from tests.test_safe_defaults import assert_own_random_secrets
 
 pytestmark = pytest.mark.slow  # renders four projects (about 20 s here)
 
@@ -29,15 +30,7 @@ def projects(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def test_each_project_gets_its_own_random_secret(projects: tuple[Path, Path]) -> None:
-    secrets = []
-    for project in projects:
-        env = (project / ".env").read_text()
-        line = next(x for x in env.splitlines() if x.startswith("SECRET_KEY="))
-        secrets.append(line.split("=", 1)[1])
-        assert "changethis" not in env and len(secrets[-1]) >= 48
-        assert (project / ".env").stat().st_mode & 0o077 == 0
-        assert ".env" in (project / ".gitignore").read_text().split()
-    assert secrets[0] != secrets[1]
+    assert_own_random_secrets(projects)
 
 
 def test_compose_has_no_known_secret_and_the_app_has_a_readiness_check(projects: tuple[Path, Path]) -> None:
