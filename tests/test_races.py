@@ -12,15 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.gate.fuzz import serve_project
-from engine.gate.runtime import ensure_runtime
-from engine.templates import render_project
 from tests.devset import dev_specs
+from tests.served import served
 
 pytestmark = pytest.mark.slow
 
 ROUNDS = 60
-ENV = {"ENVIRONMENT": "test", "MONGODB_URL": "mongomock://", "MONGODB_DB": "races"}
 
 
 def _declared(doc: dict, method: str, path: str) -> set[int]:
@@ -31,12 +28,7 @@ def _declared(doc: dict, method: str, path: str) -> set[int]:
 def test_own_account_requests_racing_its_deletion_answer_documented_statuses(
     template: str, tmp_path: Path, runtime_cache: Path
 ) -> None:
-    project = tmp_path / "shop"
-    render_project(dev_specs()["d05-shop"], template, project)
-    runtime = ensure_runtime(project / "requirements.txt", cache_dir=runtime_cache)
-    migrate = ["-m", "alembic", "upgrade", "head"] if template == "fastapi_sqlalchemy" else None
-    env = {**ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'races.db'}"}
-    with serve_project(project, runtime.python, env, migrate=migrate) as base:
+    with served(dev_specs()["d05-shop"], template, tmp_path, runtime_cache) as base:
         client = httpx.Client(base_url=base, timeout=30)
         doc = client.get("/openapi.json").json()
         allowed = {

@@ -11,10 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.gate.fuzz import serve_project
-from engine.gate.runtime import ensure_runtime
 from engine.spec import parse_spec
-from engine.templates import render_project
+from tests.served import served
 
 pytestmark = pytest.mark.slow
 
@@ -27,13 +25,7 @@ SPEC = {
 
 @pytest.mark.parametrize("template", ["fastapi_sqlalchemy", "fastapi_basic", "fastapi_mongo"])
 def test_a_required_json_field_holding_null_reads_back(template: str, tmp_path: Path, runtime_cache: Path) -> None:
-    project = tmp_path / "things"
-    render_project(parse_spec(SPEC), template, project)
-    runtime = ensure_runtime(project / "requirements.txt", cache_dir=runtime_cache)
-    migrate = ["-m", "alembic", "upgrade", "head"] if template == "fastapi_sqlalchemy" else None
-    env = {"ENVIRONMENT": "test", "DATABASE_URL": f"sqlite:///{tmp_path / 'things.db'}",
-           "MONGODB_URL": "mongomock://", "MONGODB_DB": "things"}  # fmt: skip
-    with serve_project(project, runtime.python, env, migrate=migrate) as base:
+    with served(parse_spec(SPEC), template, tmp_path, runtime_cache) as base:
         client = httpx.Client(base_url=base + "/api/v1", timeout=30)
         created = client.post("/things/", json={"name": "empty", "data": None})
         assert client.post("/things/", json={"name": "full", "data": {"x": [1, 2]}}).status_code == 201
