@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(tempfile.mkdtemp(prefix="codebegen-bench-api-"))
     env = os.environ | {"CODEBEGEN_STUDIO_DATA_DIR": str(data), "CODEBEGEN_STUDIO_PROFILE": "fake",
                         "GRADIO_ANALYTICS_ENABLED": "False"}  # fmt: skip
-    cli = [sys.executable, "-m", "engine.cli"]
+    cli = [sys.executable, "-m", "codebegen.cli"]
     made = subprocess.run([*cli, "keys", "create", "bench"], env=env, capture_output=True, text=True, check=True)
     key = made.stdout.strip().splitlines()[-1]
     headers = {"Authorization": f"Bearer {key}"}

@@ -20,9 +20,9 @@ import platform
 import tempfile
 from pathlib import Path
 
-from engine.gate import exploits, live_checks
-from engine.gate.verify import verify
-from engine.templates import render_project
+from codebegen.gate import exploits, live_checks
+from codebegen.gate.verify import verify
+from codebegen.templates import render_project
 from tests.devset import gold_to_spec, load_gold
 
 

@@ -64,7 +64,7 @@ def make_adapters(base_dir: Path, root: Path, rank: int) -> dict[str, str]:
 
 def timed(stream, n_expected: int) -> tuple[float, float, int, str]:
     """(tokens/s after the first token, first-token seconds, tokens, text) of one stream."""
-    from engine.models.base import StreamStats
+    from codebegen.models.base import StreamStats
 
     stats = StreamStats()
     start = time.perf_counter()
@@ -86,10 +86,10 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    from engine.models import embedded, load_profile
-    from engine.models.decode import decode
-    from engine.models.local import LocalBackend, clear_pool, loaded_bases
-    from engine.spec import spec_json_schema
+    from codebegen.models import embedded, load_profile
+    from codebegen.models.decode import decode
+    from codebegen.models.local import LocalBackend, clear_pool, loaded_bases
+    from codebegen.spec import spec_json_schema
 
     report: dict[str, object] = {"threads": args.threads, "tokens": args.tokens}
     tmp = Path(tempfile.mkdtemp(prefix="codebegen-bench-"))
@@ -107,12 +107,15 @@ def main() -> None:
     # the shipped default: llama.cpp with the four adapters converted to GGUF adapters
     rss0 = rss_mib()
     start = time.perf_counter()
-    over = {"*": {"worker": False, "threads": args.threads}, **{role: {"adapter": path} for role, path in adapters.items()}}
+    over = {
+        "*": {"worker": False, "threads": args.threads},
+        **{role: {"adapter": path} for role, path in adapters.items()},
+    }
     cpp_cold = load_profile("default", over, cache_dir=tmp / "cache")
     cpp = {role: cpp_cold.backend(role) for role in adapters}
     report["default_llamacpp_first_load_s"] = round(time.perf_counter() - start, 2)  # adapter conversion included
     report["rss_mib_llamacpp_model_and_four_adapters"] = round(rss_mib(), 0)
-    from engine.models import llamacpp
+    from codebegen.models import llamacpp
 
     llamacpp.clear_pool()
     start = time.perf_counter()
@@ -123,7 +126,9 @@ def main() -> None:
     # the same with the thread count left open (ThreadTuner measures and picks, as the default does)
     auto_over = {"*": {"worker": False}, **{role: {"adapter": path} for role, path in adapters.items()}}
     bcpp_auto = load_profile("default", auto_over, cache_dir=tmp / "cache").backend("parser")
-    bcpp_bare = load_profile("default", {"*": {"worker": False, "threads": args.threads, "adapter": None}}, cache_dir=tmp / "cache")
+    bcpp_bare = load_profile(
+        "default", {"*": {"worker": False, "threads": args.threads, "adapter": None}}, cache_dir=tmp / "cache"
+    )
     bcpp_bare = bcpp_bare.backend("docs")
     clear_pool()
     start = time.perf_counter()
@@ -137,14 +142,18 @@ def main() -> None:
     pfp = profile("none")
     bfp = pfp.backend("parser")
     bare32 = load_profile(
-        "default", {"*": {"worker": False, "backend": "local", "quantization": "none", "adapter": None}}, cache_dir=tmp / "cache"
+        "default",
+        {"*": {"worker": False, "backend": "local", "quantization": "none", "adapter": None}},
+        cache_dir=tmp / "cache",
     ).backend("docs")
     bare8 = load_profile(
-        "default", {"*": {"worker": False, "backend": "local", "quantization": "int8", "adapter": None}}, cache_dir=tmp / "cache"
+        "default",
+        {"*": {"worker": False, "backend": "local", "quantization": "int8", "adapter": None}},
+        cache_dir=tmp / "cache",
     ).backend("docs")
     # LoRA merged into the weights, then int8: the alternative to fp32 LoRA layers on an int8 base
     fp32_base = next(b for k, b in loaded_bases().items() if k[3] == "none" and b.adapters)
-    from engine.models.local import LoadedBase, _quantize_int8
+    from codebegen.models.local import LoadedBase, _quantize_int8
 
     merged = LoadedBase(name=fp32_base.name, model=copy.deepcopy(fp32_base.model), tokenizer=fp32_base.tokenizer,
                         device=fp32_base.device)  # fmt: skip

@@ -10,8 +10,8 @@ reconciliation, the coverage check) is measured on the same model output in a se
 greedy decoding and the same decoding schema the model's reply is the same as a fresh run's.
 
 Runs the parse stage (``default`` profile unless ``--profile``) over every gold prompt, keeps
-each case's spec, and reports the metrics of ``engine.evaluation``, the median / max parse time,
-and how well the prompt-coverage check (``engine.parsing.coverage``) agrees with the gold: of
+each case's spec, and reports the metrics of ``codebegen.evaluation``, the median / max parse time,
+and how well the prompt-coverage check (``codebegen.parsing.coverage``) agrees with the gold: of
 the gold entities, fields and relationships the spec lacks, the share the check flags, and the
 check's flags on things the spec does have per gold (false alarms).
 
@@ -21,7 +21,7 @@ reports only the agreement; ``--misses`` also prints each gap the check does not
 false alarm. ``--ablate SEED`` also needs no model: each case's spec is its gold spec with entities, fields
 and links taken out at random (seeded; a fifth of each), so the check meets specs that lack
 known things on any gold set, the generated held-out ones included (``python -m
-engine.training.scoring --role parser --write-heldout FILE --n 30`` writes set A, seed 90210).
+codebegen.training.scoring --role parser --write-heldout FILE --n 30`` writes set A, seed 90210).
 ``--out`` writes the specs
 (one ``{"id", "spec"|"error", "seconds"}`` line each), the form ``bench/score_specs.py`` reads.
 """
@@ -33,8 +33,8 @@ import json
 import random
 import statistics
 
-from engine.evaluation import load_gold, metrics, run_parse
-from engine.pipeline import load_backends
+from codebegen.evaluation import load_gold, metrics, run_parse
+from codebegen.pipeline import load_backends
 
 
 def ablated(row: dict, rng: random.Random, share: float = 0.2) -> dict:
@@ -69,7 +69,7 @@ def main() -> None:
     args = ap.parse_args()
     gold = load_gold(args.set)
     if args.check or args.ablate is not None:
-        from engine.parsing.coverage import agreement
+        from codebegen.parsing.coverage import agreement
 
         specs = {}
         if args.ablate is not None:
@@ -86,7 +86,7 @@ def main() -> None:
         print(json.dumps(scores) if args.json else "\n".join(f"{k:24s} {v}" for k, v in scores.items()))
         return
     if args.replay:
-        from engine.models.fake import FakeBackend
+        from codebegen.models.fake import FakeBackend
 
         earlier = {}
         for line in open(args.replay, encoding="utf-8"):
@@ -106,7 +106,7 @@ def main() -> None:
     scores["parse_s_median"] = round(statistics.median(times), 2)
     scores["parse_s_max"] = round(max(times), 2)
     try:
-        from engine.parsing.coverage import agreement
+        from codebegen.parsing.coverage import agreement
 
         details = []
         scores.update(agreement(gold, {r.id: r.spec for r in results}, details))

@@ -3,7 +3,7 @@
     python -m benchmarks.gpu_decode [--shapes 8b,32b] [--tokens 128] [--json]
 
 For a GPU host; it needs no download: the models are random-initialised from the gpu profile's
-real shapes (``engine.models.memory.KNOWN_SHAPES``), which is all decode speed depends on. For
+real shapes (``codebegen.models.memory.KNOWN_SHAPES``), which is all decode speed depends on. For
 each shape: greedy decode of ``--tokens`` tokens from a short prompt, batch 1, in eager mode with
 the dynamic cache, and with a static cache (``cache_implementation="static"``; transformers may
 compile it, the first call's compile time is reported apart). The ceiling is measured bandwidth
@@ -41,7 +41,7 @@ def copy_bandwidth(torch, gib: float = 4.0) -> float:
 def build(torch, name: str):
     from transformers import AutoModelForCausalLM
 
-    from engine.models.memory import known_config
+    from codebegen.models.memory import known_config
 
     config = known_config(name)
     with torch.device("meta"):

@@ -18,11 +18,11 @@ import platform
 import tempfile
 from pathlib import Path
 
-from engine import events as ev
-from engine import names
-from engine.generate import DEFAULT_RUNTIME_CACHE, generate_project
-from engine.iteration.iterate import iterate
-from engine.spec import parse_spec
+from codebegen import events as ev
+from codebegen import names
+from codebegen.generate import DEFAULT_RUNTIME_CACHE, generate_project
+from codebegen.iteration.iterate import iterate
+from codebegen.spec import parse_spec
 from tests.devset import dev_specs
 
 

@@ -18,9 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine import events as ev
-from engine.pipeline import load_backends, run
-from engine.stages.parse import check_prompt
+from codebegen import events as ev
+from codebegen.pipeline import load_backends, run
+from codebegen.stages.parse import check_prompt
 from tests.devset import load_gold
 
 STAGES = ("parse", "generate", "verify", "review", "docs")

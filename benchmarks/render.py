@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.spec import ProjectSpec, parse_spec
-from engine.templates import format_python, load_template, render
+from codebegen.spec import ProjectSpec, parse_spec
+from codebegen.templates import format_python, load_template, render
 
 TYPES = ["str", "text", "int", "float", "decimal", "bool", "date", "datetime", "email", "url", "uuid", "json"]
 
@@ -29,8 +29,18 @@ def twelve_entity_spec() -> ProjectSpec:
         fields.append({"name": "state", "type": "enum", "values": ["new", "active", "closed"]})
         fields.append({"name": "code", "type": "str", "unique": True})
         entities.append({"name": f"Entity{chr(65 + i)}", "owned": i % 2 == 0, "fields": fields})
-    rels = [{"source": f"Entity{chr(66 + i)}", "target": f"Entity{chr(65 + i)}", "kind": "many_to_one", "required": i % 2 == 0} for i in range(11)]
-    rels += [{"source": f"Entity{chr(65 + i)}", "target": f"Entity{chr(70 + i)}", "kind": "many_to_many"} for i in range(4)]
+    rels = [
+        {
+            "source": f"Entity{chr(66 + i)}",
+            "target": f"Entity{chr(65 + i)}",
+            "kind": "many_to_one",
+            "required": i % 2 == 0,
+        }
+        for i in range(11)
+    ]
+    rels += [
+        {"source": f"Entity{chr(65 + i)}", "target": f"Entity{chr(70 + i)}", "kind": "many_to_many"} for i in range(4)
+    ]
     return parse_spec({"name": "bench", "auth": True, "entities": entities, "relationships": rels})
 
 

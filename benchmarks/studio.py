@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     env = os.environ | {"CODEBEGEN_STUDIO_DATA_DIR": str(data), "GRADIO_ANALYTICS_ENABLED": "False"}
     url = f"http://127.0.0.1:{args.port}"
     begun = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "studio", "--port", str(args.port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "codebegen.cli", "studio", "--port", str(args.port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         wait_serving(url)

@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.gate.verify import verify
-from engine.spec import parse_spec
-from engine.templates import TEMPLATES_ROOT, render_project
+from codebegen.gate.verify import verify
+from codebegen.spec import parse_spec
+from codebegen.templates import TEMPLATES_ROOT, render_project
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "verify_project"

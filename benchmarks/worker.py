@@ -27,7 +27,7 @@ warnings.filterwarnings("ignore")
 
 def worker_cpu_s() -> float:
     """CPU seconds the model worker process has used (0 when none runs)."""
-    from engine.models.worker import supervisor
+    from codebegen.models.worker import supervisor
 
     pid = supervisor().pid
     if pid is None:
@@ -38,7 +38,7 @@ def worker_cpu_s() -> float:
 
 def timed(backend, messages, schema, tokens: int) -> tuple[float, float, int, float]:
     """(tok/s after the first token, first-token s, tokens, CPU ms per token of host + worker)."""
-    from engine.models.base import StreamStats
+    from codebegen.models.base import StreamStats
 
     stats = StreamStats()
     cpu0 = time.process_time() + worker_cpu_s()
@@ -62,10 +62,10 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=200)
     args = ap.parse_args()
 
-    from engine.models import llamacpp, load_profile
-    from engine.models.worker import supervisor
-    from engine.prompts import messages
-    from engine.stages.parse import DECODING_SCHEMA
+    from codebegen.models import llamacpp, load_profile
+    from codebegen.models.worker import supervisor
+    from codebegen.prompts import messages
+    from codebegen.stages.parse import DECODING_SCHEMA
 
     ask = messages("parse", prompt="A lending library: books with a title and an isbn; members with a name; "
                    "loans link a member to a book with a due date.")  # fmt: skip

@@ -1,7 +1,7 @@
 """The codebegen studio as a Hugging Face Space (the Space's ``app_file``).
 
 The Space runs this file from its repository root, which ``spaces/stage.sh`` lays out as this
-repo's ``engine/``, ``studio/``, ``templates/`` and ``adapters/`` beside this file. On a Space
+repo's ``codebegen/`` package (its templates, adapters and prompts inside) beside this file. On a Space
 (``SYSTEM=spaces``) the studio turns on Hugging Face sign-in by itself; the lines below only
 give the public demo its defaults, each of which a Space variable of the same name overrides.
 """
@@ -28,6 +28,6 @@ if Path("/data").is_dir() and os.access("/data", os.W_OK):  # the Space's persis
 for name, value in DEMO_DEFAULTS.items():
     os.environ.setdefault(name, value)
 
-from studio.app import launch  # noqa: E402  (after the environment: settings are read on first use)
+from codebegen.studio.app import launch  # noqa: E402  (after the environment: settings are read on first use)
 
 launch(host=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0"), port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lay out the Hugging Face Space repository in DIR: this folder's README.md (the Space's
-# metadata), requirements.txt and app.py, beside this checkout's engine/, studio/, templates/
-# and adapters/ as they are in the working tree (commit first, so the Space is a known
+# metadata), requirements.txt and app.py, beside this checkout's codebegen/ package (templates,
+# adapters and prompts inside it) as it is in the working tree (commit first, so the Space is a known
 # revision). Then upload DIR to the Space, e.g. `hf upload OWNER/SPACE DIR . --repo-type space`.
 # tests/studio/test_space.py stages the Space this way and serves it from DIR.
 set -euo pipefail
@@ -10,5 +10,5 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 mkdir -p "$dir"
 cp "$here/README.md" "$here/requirements.txt" "$here/app.py" "$dir/"
-tar -C "$repo" --exclude=__pycache__ --exclude='*.pyc' -cf - engine studio templates adapters | tar -x -C "$dir"
+tar -C "$repo" --exclude=__pycache__ --exclude='*.pyc' -cf - codebegen | tar -x -C "$dir"
 echo "staged the Space in $dir"

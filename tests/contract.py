@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
-from engine.context import build_context
-from engine.spec import ProjectSpec
-from engine.templates import code_names
+from codebegen.context import build_context
+from codebegen.spec import ProjectSpec
+from codebegen.templates import code_names
 
 API = "/api/v1"
 PASSWORD = "a long enough password"
@@ -281,7 +281,14 @@ class ContractClient:
                 assert first["id"] in [r["id"] for r in inside["data"]], f"{e.name}: {f.name} range misses the row"
                 assert first["id"] not in [r["id"] for r in outside["data"]], f"{e.name}: {f.name}__gt keeps the row"
                 break
-        text = next((f for f in e.fields if f.type in ("str", "text") and isinstance(first.get(f.name), str) and len(first[f.name]) > 3), None)
+        text = next(
+            (
+                f
+                for f in e.fields
+                if f.type in ("str", "text") and isinstance(first.get(f.name), str) and len(first[f.name]) > 3
+            ),
+            None,
+        )
         if "q" in params and text is not None:
             found = self.http.get(url, params={"q": first[text.name][1:4].upper()}, headers=h).json()
             assert first["id"] in [r["id"] for r in found["data"]], f"{e.name}: q misses {text.name}"

@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from engine import names
-from engine.spec import IMPLICIT_FIELDS, ProjectSpec, parse_spec
+from codebegen import names
+from codebegen.spec import IMPLICIT_FIELDS, ProjectSpec, parse_spec
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,6 +1,6 @@
 """A rendered project served for real on any template, for the tests that drive it over HTTP:
 rendered, its runtime built, its migrations run (fastapi_sqlalchemy), uvicorn started on SQLite or
-the mongo stand-in (``engine.gate.fuzz.serve_project``)."""
+the mongo stand-in (``codebegen.gate.fuzz.serve_project``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from engine.gate.fuzz import serve_project
-from engine.gate.runtime import ensure_runtime
-from engine.spec import ProjectSpec
-from engine.templates import render_project
+from codebegen.gate.fuzz import serve_project
+from codebegen.gate.runtime import ensure_runtime
+from codebegen.spec import ProjectSpec
+from codebegen.templates import render_project
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""Prompts that are no backend are refused with one clear message (engine/parsing/admission.py)."""
+"""Prompts that are no backend are refused with one clear message (codebegen/parsing/admission.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import PromptError
-from engine.models.fake import FakeBackend
-from engine.stages.parse import check_prompt, parse_stage
+from codebegen.errors import PromptError
+from codebegen.models.fake import FakeBackend
+from codebegen.stages.parse import check_prompt, parse_stage
 from tests.devset import load_gold
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.gate.runtime import ensure_runtime
-from engine.spec import ProjectSpec, load_spec
-from engine.templates import load_template, render_project
+from codebegen.gate.runtime import ensure_runtime
+from codebegen.spec import ProjectSpec, load_spec
+from codebegen.templates import load_template, render_project
 from tests.contract import admin_env, exercise
 from tests.devset import gold_to_spec, load_gold
 
@@ -58,7 +58,9 @@ def served(project: Path, template_name: str, runtime_cache: Path, workdir: Path
     env |= admin_env()  # the walk's admin, made at startup (CONTRACT §3a)
     argv = [str(runtime.python), *(a.replace("{port}", str(port)) for a in settings.boot)]
     if settings.migrations:  # the prestart step: the app itself never migrates at startup
-        subprocess.run([str(runtime.python), *settings.migrations], cwd=project, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [str(runtime.python), *settings.migrations], cwd=project, env=env, check=True, capture_output=True
+        )
     log = (workdir / "server.log").open("w")
     proc = subprocess.Popen(argv, cwd=project, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import SpecError
-from engine.parsing.bounds import stated_bounds
-from engine.parsing.cleanup import clean_spec
-from engine.spec import parse_spec
-from engine.templates import load_template, render
+from codebegen.errors import SpecError
+from codebegen.parsing.bounds import stated_bounds
+from codebegen.parsing.cleanup import clean_spec
+from codebegen.spec import parse_spec
+from codebegen.templates import load_template, render
 
 
 def _spec(fields: list[dict], relationships: list[dict] | None = None, extra: list[dict] | None = None) -> dict:
@@ -96,7 +96,9 @@ def test_bounds_and_enums_render_as_pydantic_and_check_constraints(tmp_path: Pat
     assert 'name=op.f("ck_rooms_capacity_min")' in migration
     assert 'ondelete="RESTRICT"' in migration  # a required reference blocks the delete
     route = (tmp_path / "app/api/routes/room.py").read_text()
-    assert "crud.refuse_if_referenced(session, row, [(Booking, 'room_id'), ])" in route or "(Booking, \"room_id\")" in route
+    assert (
+        "crud.refuse_if_referenced(session, row, [(Booking, 'room_id'), ])" in route or '(Booking, "room_id")' in route
+    )
 
 
 def test_cascade_deletes_instead_of_refusing(tmp_path: Path) -> None:

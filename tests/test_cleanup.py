@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.parsing.cleanup import clean_spec
-from engine.spec import parse_spec
+from codebegen.parsing.cleanup import clean_spec
+from codebegen.spec import parse_spec
 
 
 def cleaned(raw: dict) -> tuple:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import VerificationError
-from engine.generate import generate_project
-from engine.spec import load_spec
+from codebegen.errors import VerificationError
+from codebegen.generate import generate_project
+from codebegen.spec import load_spec
 
 SMALL = {
     "name": "notes",
@@ -21,7 +21,7 @@ SMALL = {
 
 
 def codebegen(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "codebegen.cli", *args], capture_output=True, text=True, timeout=600)
 
 
 def assert_one_clear_line(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -158,22 +158,22 @@ def test_eval_scores_the_parser_with_and_without_its_adapter(tmp_path: Path) -> 
         proc = codebegen("eval", "--set", str(path), "--json", *([flag] if flag else []))
         assert proc.returncode == 0, proc.stderr
         scores[flag] = json.loads(proc.stdout.strip().splitlines()[-1])["score"]
-    # Since the parse stage reads a prompt this explicit without a model (engine.parsing.reading),
+    # Since the parse stage reads a prompt this explicit without a model (codebegen.parsing.reading),
     # the bare model scores as well here; that the adapter beats the bare model is measured on
     # the dev set (BENCHMARKS.md) and checked where the model decodes alone (tests/training).
     assert scores[None] >= 0.8 and 0.0 <= scores["--bare"] <= 1.0, scores
 
 
 def test_eval_bare_loads_the_parser_without_its_adapter(monkeypatch, tmp_path: Path) -> None:
-    import engine.evaluation
-    import engine.pipeline
-    from engine import cli
+    import codebegen.evaluation
+    import codebegen.pipeline
+    from codebegen import cli
 
     seen = []
     monkeypatch.setattr(
-        engine.pipeline, "load_backends", lambda profile, overrides=None: seen.append(overrides) or {"parser": None}
+        codebegen.pipeline, "load_backends", lambda profile, overrides=None: seen.append(overrides) or {"parser": None}
     )
-    monkeypatch.setattr(engine.evaluation, "evaluate", lambda gold, parser, on_case=None: ({"score": 0.5}, []))
+    monkeypatch.setattr(codebegen.evaluation, "evaluate", lambda gold, parser, on_case=None: ({"score": 0.5}, []))
     path = write(tmp_path / "gold.jsonl", "")
     for flag in (["--bare"], []):
         assert cli.main(["eval", "--set", str(path), "--json", *flag]) == 0

@@ -1,4 +1,4 @@
-"""The prompt reader, the prompt-coverage check and its second pass (engine/parsing/reading.py, coverage.py).
+"""The prompt reader, the prompt-coverage check and its second pass (codebegen/parsing/reading.py, coverage.py).
 
 Each check is shown failing on a spec that deserves it: the specs below are deliberately
 incomplete the way a 135M parser's are (a described thing missing, its attributes on a
@@ -11,13 +11,13 @@ import json
 
 import pytest
 
-from engine.events import Coverage, SpecArtifact, Warning
-from engine.gate.trust_report import Check, TrustReport
-from engine.models.fake import FakeBackend
-from engine.parsing import coverage
-from engine.parsing.reading import read_prompt, type_from_words
-from engine.stages.parse import MAX_SPEC_TOKENS, parse_stage, spec_token_budget
-from studio.schema_table import coverage_markdown
+from codebegen.events import Coverage, SpecArtifact, Warning
+from codebegen.gate.trust_report import Check, TrustReport
+from codebegen.models.fake import FakeBackend
+from codebegen.parsing import coverage
+from codebegen.parsing.reading import read_prompt, type_from_words
+from codebegen.stages.parse import MAX_SPEC_TOKENS, parse_stage, spec_token_budget
+from codebegen.studio.schema_table import coverage_markdown
 
 WALKS = (
     "A dog walking service. Walkers have a name and a phone number. Dogs have a name, a breed and an owner name. "
@@ -268,7 +268,7 @@ def test_no_training_code_reads_the_evaluation_sets() -> None:
     import re
     from pathlib import Path
 
-    training = Path(__file__).resolve().parents[1] / "engine" / "training"
+    training = Path(__file__).resolve().parents[1] / "codebegen" / "training"
     for path in training.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "people_specs" not in text, path  # never named at all
@@ -472,8 +472,8 @@ def test_agreement_judges_the_spec_by_the_scorers_matching_and_the_right_gold_en
 
 
 def test_a_pass_whose_spec_lacks_what_the_prompt_asks_for_has_its_own_verdict() -> None:
-    from engine.gate.trust_report import verdict
-    from studio.run_view import RunView
+    from codebegen.gate.trust_report import verdict
+    from codebegen.studio.run_view import RunView
 
     report = TrustReport("t", "p", "0", "now", checks=[Check("compile", "pass")])
     assert report.verdict == "✓ Verified"
@@ -493,10 +493,10 @@ def test_a_pass_whose_spec_lacks_what_the_prompt_asks_for_has_its_own_verdict() 
 
 
 def test_the_review_tab_and_the_readme_carry_the_distinct_verdict() -> None:
-    from engine.spec import parse_spec
-    from engine.stages.docs import readme
-    from studio.pages.generate import review_markdown
-    from studio.run_view import RunView
+    from codebegen.spec import parse_spec
+    from codebegen.stages.docs import readme
+    from codebegen.studio.pages.generate import review_markdown
+    from codebegen.studio.run_view import RunView
 
     report = TrustReport("t", "p", "0", "now", checks=[Check("compile", "pass")])
     view = RunView(run_id="r")

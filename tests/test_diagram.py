@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from engine.diagram import er_diagram
-from engine.spec import load_spec
+from codebegen.diagram import er_diagram
+from codebegen.spec import load_spec
 
 
 def test_diagram_draws_every_entity_and_edge() -> None:

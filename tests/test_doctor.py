@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import doctor
-from engine.errors import ModelError
+from codebegen import doctor
+from codebegen.errors import ModelError
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -72,7 +72,7 @@ def test_a_crashing_decode_is_reported_not_suffered(tmp_path):
 
 
 def test_a_gate_runtime_without_venv_or_with_broken_scripts_fails(tmp_path):
-    from engine.gate.runtime import FORMAT, STAMP
+    from codebegen.gate.runtime import FORMAT, STAMP
 
     assert doctor.gate_runtime_check(tmp_path).ok
     no_python = doctor.gate_runtime_check(tmp_path, base_python="/nonexistent/python3")
@@ -106,7 +106,7 @@ def test_too_little_disk_and_an_unwritable_data_dir_fail(tmp_path):
 
 
 def doctor_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine.cli", "doctor", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "codebegen.cli", "doctor", *args], capture_output=True, text=True,
                           cwd=REPO, env=os.environ | env, timeout=600)  # fmt: skip
 
 

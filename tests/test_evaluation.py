@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.evaluation import load_gold, metrics
+from codebegen.evaluation import load_gold, metrics
 from tests.devset import BENCH, DEV_SET, dev_specs
 
 

@@ -1,6 +1,6 @@
 """Generated projects under a fuzzer: every dev-set project of fastapi_sqlalchemy served on SQLite
 (and a sample on PostgreSQL 15), schemathesis with every check, seeded and bounded
-(``engine.gate.fuzz``): no server error, no schema violation, no undocumented status.
+(``codebegen.gate.fuzz``): no server error, no schema violation, no undocumented status.
 
 Also: the generated suite refuses a database it did not create, and the fuzz runner itself
 reports failures (a project with a deliberately undocumented status fails).
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.gate.fuzz import (
+from codebegen.gate.fuzz import (
     CI_EXAMPLES,
     CI_PHASES,
     COVERAGE_PHASES,
@@ -25,15 +25,15 @@ from engine.gate.fuzz import (
     serve_project,
     sign_in,
 )
-from engine.gate.runtime import ensure_runtime
-from engine.spec import load_spec
-from engine.templates import render_project
+from codebegen.gate.runtime import ensure_runtime
+from codebegen.spec import load_spec
+from codebegen.templates import render_project
 from tests.devset import dev_specs
 
 pytestmark = pytest.mark.slow
 
 SPECS = dev_specs()
-# Bounded so the whole module fits CI (engine.gate.fuzz's CI profile): every project gets a few
+# Bounded so the whole module fits CI (codebegen.gate.fuzz's CI profile): every project gets a few
 # examples per operation and a short fuzzing phase; the coverage phase (boundary values: 2**31,
 # NUL, empty, wrong types) runs on the all-features fixture, which holds every field type.
 EXAMPLES = CI_EXAMPLES
@@ -74,7 +74,7 @@ def test_every_boundary_of_every_field_type_is_clean_on_sqlite(tmp_path: Path, r
 def test_dev_project_is_fuzz_clean_on_postgres(
     key: str, tmp_path: Path, runtime_cache: Path, postgres_url: str
 ) -> None:
-    from engine.gate.scratch_database import scratch_database
+    from codebegen.gate.scratch_database import scratch_database
 
     project, python = _project(tmp_path, key, runtime_cache)
     # the first of the sample also gets the coverage phase: PostgreSQL's integer is where 2**31 fails
@@ -103,7 +103,9 @@ def test_the_generated_suite_refuses_a_database_it_did_not_create(tmp_path: Path
     project, python = _project(tmp_path, "d02-bookstore", runtime_cache)
     dev_db = tmp_path / "dev.db"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{dev_db}", "ENVIRONMENT": "test"}
-    subprocess.run([str(python), "-m", "alembic", "upgrade", "head"], cwd=project, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(python), "-m", "alembic", "upgrade", "head"], cwd=project, env=env, check=True, capture_output=True
+    )
     tables_before = dev_db.read_bytes()
     refused = subprocess.run(
         [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_health.py"],

@@ -1,6 +1,6 @@
 """fastapi_basic projects under a fuzzer: every dev-set project served on SQLite (the template's
 own boot: the app creates its schema at startup), schemathesis with every check, seeded and
-bounded (``engine.gate.fuzz``'s CI profile): no server error, no schema violation, no
+bounded (``codebegen.gate.fuzz``'s CI profile): no server error, no schema violation, no
 undocumented status. The coverage phase (every boundary the schema defines) runs on the
 all-features fixture, which holds every field type and relationship kind.
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.gate.fuzz import (
+from codebegen.gate.fuzz import (
     CI_EXAMPLES,
     CI_PHASES,
     COVERAGE_PHASES,
@@ -28,9 +28,9 @@ from engine.gate.fuzz import (
     serve_project,
     sign_in,
 )
-from engine.gate.runtime import ensure_runtime
-from engine.spec import ProjectSpec, load_spec
-from engine.templates import load_template, render_project
+from codebegen.gate.runtime import ensure_runtime
+from codebegen.spec import ProjectSpec, load_spec
+from codebegen.templates import load_template, render_project
 from tests.devset import dev_specs
 
 pytestmark = pytest.mark.slow
@@ -138,7 +138,7 @@ def test_the_generated_suite_refuses_a_database_it_did_not_create(tmp_path: Path
 
 def test_the_docs_stage_reads_every_typed_list_parameter(tmp_path: Path, runtime_cache: Path) -> None:
     # The docs stage imports the app for its OpenAPI document (no database, no switch needed).
-    from engine.stages.docs import fetch_openapi
+    from codebegen.stages.docs import fetch_openapi
 
     project, _ = _project(tmp_path, load_spec(ALL_FEATURES), runtime_cache)
     document = fetch_openapi(project, load_template(TEMPLATE), runtime_cache)

@@ -1,6 +1,6 @@
 """fastapi_mongo projects under a fuzzer: every dev-set project served on the in-process stand-in
 (``MONGODB_URL=mongomock://``), schemathesis with every check, seeded and bounded
-(``engine.gate.fuzz``): no server error, no schema violation, no undocumented status.
+(``codebegen.gate.fuzz``): no server error, no schema violation, no undocumented status.
 
 Also: the generated suite refuses a database it did not create (and, given only a server and a
 name, runs on a database of its own and leaves the named one alone); the fuzz runner reports a
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.gate.fuzz import FUZZ_ADMIN, has_auth, run_schemathesis, serve_project, sign_in
-from engine.gate.runtime import ensure_runtime
-from engine.templates import render_project
+from codebegen.gate.fuzz import FUZZ_ADMIN, has_auth, run_schemathesis, serve_project, sign_in
+from codebegen.gate.runtime import ensure_runtime
+from codebegen.templates import render_project
 from tests.devset import dev_specs
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.generate import generate_project
+from codebegen.generate import generate_project
 from tests.devset import dev_specs
 
 SPECS = dev_specs()
@@ -52,7 +52,7 @@ def test_dev_spec_verifies_on_postgresql(case: str, tmp_path: Path, runtime_cach
 
 
 def test_a_rule_body_must_be_the_kind_of_code_its_sentence_asks_for() -> None:
-    from engine.stages.codegen import _syntax_problem
+    from codebegen.stages.codegen import _syntax_problem
 
     computes = "The total is computed as quantity times unit price."
     refuses = "The quantity must be at least 1."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from engine.parsing.grounding import MAX_CANDIDATES, described_entities, entity_candidates, grounded_schema
-from engine.stages.parse import DECODING_SCHEMA
+from codebegen.parsing.grounding import MAX_CANDIDATES, described_entities, entity_candidates, grounded_schema
+from codebegen.stages.parse import DECODING_SCHEMA
 
 
 def test_candidates_are_the_prompts_own_nouns_singular_and_pascal_case() -> None:
@@ -78,9 +78,9 @@ def test_the_schema_asks_for_the_described_entities_first() -> None:
 
 
 def test_the_parse_stage_sends_the_grounded_schema_and_reads_stated_links() -> None:
-    from engine.events import SpecArtifact, Warning
-    from engine.models.fake import FakeBackend
-    from engine.stages.parse import parse_stage
+    from codebegen.events import SpecArtifact, Warning
+    from codebegen.models.fake import FakeBackend
+    from codebegen.stages.parse import parse_stage
 
     prompt = "Library: books (title, isbn) and authors (name, bio). Each book is written by one author."
     reply = json.dumps({

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from engine import events as ev
-from engine.errors import PromptError
-from engine.generate import generate_project
-from engine.iteration.change import read_change
-from engine.iteration.diff import diff_specs
-from engine.iteration.iterate import iterate
-from engine.iteration.merge import merge_projects
-from engine.spec import parse_spec
+from codebegen import events as ev
+from codebegen.errors import PromptError
+from codebegen.generate import generate_project
+from codebegen.iteration.change import read_change
+from codebegen.iteration.diff import diff_specs
+from codebegen.iteration.iterate import iterate
+from codebegen.iteration.merge import merge_projects
+from codebegen.spec import parse_spec
 
 SPEC = {
     "name": "todo",
@@ -66,7 +66,7 @@ def test_common_change_forms_are_read_without_a_model(change: str, expected: lis
 
 
 def test_in_words_a_removal_and_an_addition_are_never_read_as_a_rename(project: Path) -> None:
-    from engine.iteration.iterate import plan
+    from codebegen.iteration.iterate import plan
 
     lines = plan(project, "remove the fax field; add a phone to tasks").diff.lines()
     assert lines == ["+ field Task.phone added: str, required", "- field Task.fax removed: its values are dropped"]
@@ -144,7 +144,7 @@ def files(root: Path) -> dict[str, bytes]:
 
 
 def codebegen(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "codebegen.cli", *args], capture_output=True, text=True,
                           timeout=600, stdin=subprocess.DEVNULL, **kwargs)  # fmt: skip
 
 
@@ -244,8 +244,8 @@ print(json.dumps({"tasks": tasks, "comments": comments}, default=str))
 def test_two_iterations_keep_every_hand_edit_and_every_row(
     tmp_path: Path, runtime_cache: Path, postgres_url: str
 ) -> None:
-    from engine.gate.runtime import ensure_runtime
-    from engine.gate.scratch_database import scratch_database
+    from codebegen.gate.runtime import ensure_runtime
+    from codebegen.gate.scratch_database import scratch_database
 
     out = tmp_path / "todo"
     generate_project(spec(), out, cache_dir=runtime_cache, postgres_url=postgres_url)
@@ -340,7 +340,7 @@ def downgrade() -> None:
 
 @pytest.mark.slow
 def test_the_data_check_fails_a_migration_that_loses_values(project: Path, runtime_cache: Path) -> None:
-    from engine.gate.verify import verify
+    from codebegen.gate.verify import verify
 
     (project / "alembic/versions/0002_lossy.py").write_text(LOSSY)
     check = verify(project, cache_dir=runtime_cache, select=["migrations"]).check("data migration")
@@ -354,7 +354,7 @@ def test_document_migration_on_the_mongomock_stand_in(tmp_path: Path) -> None:
     import importlib.util
 
     mongomock = pytest.importorskip("mongomock")
-    from engine.iteration.migration import document_changes, write_document_migration
+    from codebegen.iteration.migration import document_changes, write_document_migration
 
     old = spec()
     read = read_change(
@@ -397,8 +397,8 @@ def test_iterate_a_mongo_project_writes_its_document_migration(tmp_path: Path, r
 
 
 def test_what_the_reader_leaves_goes_to_the_parser_and_only_additions_are_taken() -> None:
-    from engine.iteration.change import change_stage
-    from engine.models.fake import FakeBackend
+    from codebegen.iteration.change import change_stage
+    from codebegen.models.fake import FakeBackend
 
     rerolled = json.loads(json.dumps(SPEC))
     rerolled["entities"][0]["fields"][0]["type"] = "int"  # the model re-rolls a field the spec has ...

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.parsing.cleanup import clean_spec
-from engine.parsing.links import read_links
+from codebegen.parsing.cleanup import clean_spec
+from codebegen.parsing.links import read_links
 
 
 def triples(prompt: str, entities: list[str]) -> set[tuple[str, str, str]]:

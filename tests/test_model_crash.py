@@ -24,7 +24,7 @@ def crash_profile(tmp_path: Path, fault: str, **parser) -> str:
 
 
 def codebegen(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "codebegen.cli", *args], capture_output=True, text=True, cwd=REPO,
                           env={**__import__("os").environ, "CODEBEGEN_HOME": str(home)}, timeout=300)  # fmt: skip
 
 

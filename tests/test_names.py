@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from engine import names
-from engine.context import build_context
-from engine.errors import SpecError
-from engine.gate.verify import verify
-from engine.spec import IMPLICIT_FIELDS, SQL_RESERVED, ProjectSpec, load_spec, parse_spec
-from engine.templates import code_names, list_templates, load_template, render, render_project
+from codebegen import names
+from codebegen.context import build_context
+from codebegen.errors import SpecError
+from codebegen.gate.verify import verify
+from codebegen.spec import IMPLICIT_FIELDS, SQL_RESERVED, ProjectSpec, load_spec, parse_spec
+from codebegen.templates import code_names, list_templates, load_template, render, render_project
 
 ALL_FEATURES = Path(__file__).parent / "fixtures" / "all_features.json"
 _PASCAL = re.compile(r"^[A-Z][a-zA-Z0-9]*$")
@@ -253,8 +253,8 @@ def test_one_inflector_each_way() -> None:
         assert names.plural(single) == many
         assert names.singular(many) == single
         assert names.singular(single) == single
-    from engine.evaluation import _ent_key
-    from engine.parsing.cleanup import to_entity
+    from codebegen.evaluation import _ent_key
+    from codebegen.parsing.cleanup import to_entity
 
     assert to_entity("species") == "Species" and to_entity("order items") == "OrderItem"
     assert _ent_key("Species") == _ent_key("species") == "species"

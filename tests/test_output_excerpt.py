@@ -1,6 +1,6 @@
 """Cutting tool output down to the lines a person needs."""
 
-from engine.gate import output_excerpt
+from codebegen.gate import output_excerpt
 
 PYTEST_OUT = """\
 tests/test_a.py::test_ok PASSED                                          [ 50%]

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from engine import events as ev
-from engine.models import FakeBackend
-from engine.pipeline import run
+from codebegen import events as ev
+from codebegen.models import FakeBackend
+from codebegen.pipeline import run
 from tests.devset import dev_specs, load_gold
 
 SHOP = {
@@ -222,7 +222,7 @@ def test_rules_land_in_each_templates_own_rules_module(
 @pytest.mark.slow
 def test_a_project_that_fails_the_gate_is_reviewed_then_refused(tmp_path: Path, runtime_cache: Path) -> None:
     # a project the gate refuses: a failing test slipped in just before verification
-    from engine import pipeline
+    from codebegen import pipeline
 
     real_verify = pipeline.verify
 

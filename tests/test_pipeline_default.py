@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import engine
-from engine import events as ev
+import codebegen
+from codebegen import events as ev
 from tests.devset import load_gold
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.model, pytest.mark.slow]
 def test_a_dev_prompt_becomes_a_verified_project_on_the_default_profile(tmp_path: Path) -> None:
     case = next(g for g in load_gold() if g["id"] == "d01-blog")
     out = tmp_path / "blog"
-    events = list(engine.run(case["prompt"], profile="default", out_dir=out))
+    events = list(codebegen.run(case["prompt"], profile="default", out_dir=out))
 
     done = events[-1]
     assert isinstance(done, ev.Done), events[-3:]

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.gate import sandbox
-from engine.gate.sandbox import SandboxError, available
-from engine.preview import start_preview
+from codebegen.gate import sandbox
+from codebegen.gate.sandbox import SandboxError, available
+from codebegen.preview import start_preview
 from tests.test_exploits import pristine  # noqa: F401  (the rendered library project)
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
@@ -41,7 +41,7 @@ def test_preview_serves_swagger_and_the_api_and_streams_the_log(pristine: Path, 
 
 @pytest.mark.slow
 def test_cli_prints_the_url_and_the_log_lines(pristine: Path, runtime_cache: Path, tmp_path: Path) -> None:  # noqa: F811
-    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "preview", str(pristine)], stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "codebegen.cli", "preview", str(pristine)], stdout=subprocess.PIPE,
                             text=True, env={"PATH": "/usr/bin:/bin", "CODEBEGEN_HOME": str(runtime_cache.parent),  # its runtimes/ is the cache
                                             "PYTHONPATH": str(Path(__file__).parents[1])})  # fmt: skip
     try:
@@ -64,7 +64,7 @@ def test_preview_is_refused_without_bubblewrap(tmp_path: Path, monkeypatch) -> N
     real = sandbox.shutil.which
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None if name == "bwrap" else real(name))
     sandbox.available.cache_clear()
-    monkeypatch.setattr("engine.preview.available", sandbox.available)
+    monkeypatch.setattr("codebegen.preview.available", sandbox.available)
     try:
         with pytest.raises(SandboxError, match="preview refused: bubblewrap is not installed"):
             start_preview(tmp_path, cache_dir=tmp_path / "runtimes")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from engine.gate.project_imports import check_imports, python_files
+from codebegen.gate.project_imports import check_imports, python_files
 
 
 def write(root: Path, files: dict[str, str]) -> None:

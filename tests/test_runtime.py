@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import RuntimeEnvError
-from engine.gate.runtime import STAMP, ensure_runtime, runtime_key
+from codebegen.errors import RuntimeEnvError
+from codebegen.gate.runtime import STAMP, ensure_runtime, runtime_key
 
 TINY = "iniconfig\n"  # one small pure-Python wheel: a real install in a few seconds
 
@@ -97,7 +97,7 @@ def test_console_scripts_of_a_built_environment_run(tmp_path: Path) -> None:
 
 
 def test_relocating_rewrites_text_scripts_only(tmp_path: Path) -> None:
-    from engine.gate.runtime import relocate_scripts
+    from codebegen.gate.runtime import relocate_scripts
 
     built, final = tmp_path / "env.tmp-1", tmp_path / "env"
     (built / "bin").mkdir(parents=True)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.generate import generate_project
-from engine.spec import load_spec
-from engine.templates import load_template
+from codebegen.generate import generate_project
+from codebegen.spec import load_spec
+from codebegen.templates import load_template
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.generate import generate_project
-from engine.spec import load_spec
-from engine.templates import load_template
+from codebegen.generate import generate_project
+from codebegen.spec import load_spec
+from codebegen.templates import load_template
 from tests.test_safe_defaults import assert_own_random_secrets
 
 pytestmark = pytest.mark.slow  # renders two projects (seconds each under load)

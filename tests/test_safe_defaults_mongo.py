@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.generate import generate_project
-from engine.spec import load_spec, parse_spec
-from engine.templates import load_template, render
+from codebegen.generate import generate_project
+from codebegen.spec import load_spec, parse_spec
+from codebegen.templates import load_template, render
 from tests.test_safe_defaults import assert_own_random_secrets
 
 pytestmark = pytest.mark.slow  # renders four projects (about 20 s here)

@@ -1,4 +1,4 @@
-"""The sandbox (engine/gate/sandbox): what a server inside it cannot do, and its limits.
+"""The sandbox (codebegen/gate/sandbox): what a server inside it cannot do, and its limits.
 
 Each test runs a small Python program under bubblewrap with the suite's own interpreter (its
 virtual environment and base prefix bound read-only), the way the gate runs a project's server."""
@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.gate import sandbox
-from engine.gate.sandbox import DEFAULT_LIMITS, Limits, Sandbox, SandboxError, available, runtime_binds
-from engine.gate.sandbox.proxy import SocketProxy
+from codebegen.gate import sandbox
+from codebegen.gate.sandbox import DEFAULT_LIMITS, Limits, Sandbox, SandboxError, available, runtime_binds
+from codebegen.gate.sandbox.proxy import SocketProxy
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
 BINDS = runtime_binds(Path(sys.prefix))

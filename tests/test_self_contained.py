@@ -64,7 +64,7 @@ def test_the_scan_sees_a_way_out() -> None:
     assert escapes_in(inside, f'open("../{sibling}/bench/dev_specs.jsonl")')
     assert escapes_in(inside, "ROOT = Path(__file__).resolve().parents[2]")
     assert not escapes_in(inside, "ROOT = Path(__file__).resolve().parents[1]")
-    assert not escapes_in(REPO / "engine" / "models" / "x.py", "Path(__file__).resolve().parents[2]")
+    assert not escapes_in(REPO / "codebegen" / "models" / "x.py", "Path(__file__).resolve().parents[2]")
 
 
 def test_the_dev_set_ships_with_the_repository() -> None:

@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from engine.errors import SpecError
-from engine.spec import ProjectSpec, load_spec, parse_spec, spec_json_schema
+from codebegen.errors import SpecError
+from codebegen.spec import ProjectSpec, load_spec, parse_spec, spec_json_schema
 from tests.devset import dev_specs
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from engine.spec import parse_spec
+from codebegen.spec import parse_spec
 from tests.served import served
 
 pytestmark = pytest.mark.slow

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import names
-from engine.errors import TemplateError
-from engine.spec import ProjectSpec, load_spec, parse_spec
-from engine.templates import check_supported, list_templates, load_template, render, render_project
+from codebegen import names
+from codebegen.errors import TemplateError
+from codebegen.spec import ProjectSpec, load_spec, parse_spec
+from codebegen.templates import check_supported, list_templates, load_template, render, render_project
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import TemplateError
-from engine.generate import generate_project
-from engine.spec import load_spec
-from engine.templates import Supports, Template, load_template, render
+from codebegen.errors import TemplateError
+from codebegen.generate import generate_project
+from codebegen.spec import load_spec
+from codebegen.templates import Supports, Template, load_template, render
 from tests.devset import dev_specs
 
 SPECS = dev_specs()
@@ -70,8 +70,8 @@ def test_a_feature_the_template_cannot_honour_is_refused_by_name(template: str, 
 def test_the_project_passes_codebegens_own_review(template: str, tmp_path: Path) -> None:
     # fastapi_basic's SQL goes through one audited helper (quoted identifiers, bound values):
     # bandit finds no B608 in it, and nothing else either
-    from engine.stages import review
-    from engine.templates import format_python
+    from codebegen.stages import review
+    from codebegen.templates import format_python
 
     project = tmp_path / "p"
     render(load_spec(ALL_FEATURES), load_template(template), project)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import VerificationError
-from engine.gate import exploits
-from engine.gate.trust_report import JSON_NAME, MARKDOWN_NAME, TrustReport
-from engine.gate.verify import verify
+from codebegen.errors import VerificationError
+from codebegen.gate import exploits
+from codebegen.gate.trust_report import JSON_NAME, MARKDOWN_NAME, TrustReport
+from codebegen.gate.verify import verify
 
 FIXTURE = Path(__file__).parent / "fixtures" / "verify_project"
 STATIC = ["spec", "compile", "imports", "lint"]
@@ -94,7 +94,7 @@ def test_a_crashing_step_still_yields_a_report(project: Path, tmp_path: Path, mo
     def explode(gate):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(importlib.import_module("engine.gate.verify"), "_compile", explode)
+    monkeypatch.setattr(importlib.import_module("codebegen.gate.verify"), "_compile", explode)
     report = verify(project, cache_dir=tmp_path, select=["compile", "imports"])
     assert report.check("compile").status == "fail"
     assert "the gate crashed" in report.check("compile").detail and "disk on fire" in report.check("compile").detail
@@ -249,8 +249,8 @@ SPEC = {
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
-    from engine.spec import parse_spec
-    from engine.templates import TEMPLATES_ROOT, render_project
+    from codebegen.spec import parse_spec
+    from codebegen.templates import TEMPLATES_ROOT, render_project
 
     if not (TEMPLATES_ROOT / "fastapi_sqlalchemy" / "template.yaml").is_file():
         pytest.skip("the fastapi_sqlalchemy template is not there yet")

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from engine.gate.trust_report import Check, TrustReport
-from engine.spec import ProjectSpec
-from engine.templates import render_project
+from codebegen.gate.trust_report import Check, TrustReport
+from codebegen.spec import ProjectSpec
+from codebegen.templates import render_project
 
 SPEC: dict[str, Any] = {
     "name": "library",

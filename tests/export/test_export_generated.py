@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.generate import generate_project
-from engine.spec import ProjectSpec
+from codebegen.generate import generate_project
+from codebegen.spec import ProjectSpec
 from tests.export.conftest import git, spec_with
 
 pytestmark = pytest.mark.slow
@@ -20,7 +20,7 @@ LOAN = {"name": "Loan", "fields": [{"name": "due_date", "type": "date"}]}
 
 
 def export(project: Path, remote: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine.cli", "export", str(project), "--git", str(remote)],
+    return subprocess.run([sys.executable, "-m", "codebegen.cli", "export", str(project), "--git", str(remote)],
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import ExportConflict, ExportError
-from engine.export import export_project
-from engine.gate.trust_report import Check
+from codebegen.errors import ExportConflict, ExportError
+from codebegen.export import export_project
+from codebegen.gate.trust_report import Check
 from tests.export.conftest import git, passing_report, spec_with
 
 MEMBER = {"name": "Member", "fields": [{"name": "name", "type": "str"}]}
@@ -203,7 +203,7 @@ def test_an_unreachable_remote_and_a_bad_branch_name_are_errors(make_project, tm
 
 
 def codebegen(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "codebegen.cli", *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.slow

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import ExportError, GitHubError
-from engine.export import export_project, message
-from engine.export.github import export_to_github
-from engine.gate.trust_report import Check
+from codebegen.errors import ExportError, GitHubError
+from codebegen.export import export_project, message
+from codebegen.export.github import export_to_github
+from codebegen.gate.trust_report import Check
 from tests.export.conftest import git, passing_report, spec_with
 from tests.export.github_server import FakeGitHub, serve
 
@@ -132,7 +132,7 @@ def codebegen(*args: str, token: str | None = TOKEN) -> subprocess.CompletedProc
     if token is not None:
         env["GITHUB_TOKEN"] = token
     return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "codebegen.cli", *args], capture_output=True, text=True, env=env, timeout=120
     )
 
 

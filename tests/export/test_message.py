@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.export import message
+from codebegen.export import message
 from tests.export.conftest import SPEC, passing_report, spec_with
 
 

@@ -84,7 +84,7 @@ def tiny_models(tmp_path_factory) -> dict[str, dict[str, Path]]:
 
 @pytest.fixture(autouse=True)
 def _fresh_pool():
-    from engine.models import llamacpp, local
+    from codebegen.models import llamacpp, local
 
     local.clear_pool()
     llamacpp.clear_pool()
@@ -96,7 +96,7 @@ def _fresh_pool():
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory) -> Path:
     """One conversion of the embedded GGUF per test session (about 15 s), shared by the model tests."""
-    from engine.models import embedded
+    from codebegen.models import embedded
 
     cache = tmp_path_factory.mktemp("model-cache")
     embedded.converted_dir(embedded.embedded_gguf(), cache)
@@ -106,7 +106,7 @@ def model_cache(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def smol_adapters(tmp_path_factory, model_cache) -> dict[str, Path]:
     """A small random LoRA per role for the embedded model's real module names."""
-    from engine.models import ROLES, embedded
+    from codebegen.models import ROLES, embedded
 
     base_dir = embedded.converted_dir(embedded.embedded_gguf(), model_cache)
     root = tmp_path_factory.mktemp("smol-adapters")

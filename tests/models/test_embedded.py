@@ -13,11 +13,11 @@ import time
 
 import pytest
 
-from engine.errors import ModelError
-from engine.models import ROLES, load_profile
-from engine.models.gguf_lora import gguf_adapter
-from engine.models.llamacpp import clear_pool, loaded_models
-from engine.models.local import loaded_bases
+from codebegen.errors import ModelError
+from codebegen.models import ROLES, load_profile
+from codebegen.models.gguf_lora import gguf_adapter
+from codebegen.models.llamacpp import clear_pool, loaded_models
+from codebegen.models.local import loaded_bases
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -79,8 +79,8 @@ def test_a_second_profile_with_another_adapter_gets_that_adapter(model_cache, sm
 
 
 def test_without_llama_cpp_the_default_falls_back_to_transformers_and_says_so(model_cache, monkeypatch):
-    from engine.models import llamacpp
-    from engine.models.local import LocalBackend
+    from codebegen.models import llamacpp
+    from codebegen.models.local import LocalBackend
 
     monkeypatch.setattr(llamacpp, "available", lambda: False)
     profile = default_profile(model_cache)
@@ -98,15 +98,15 @@ def test_without_adapters_dir_every_role_runs_bare(model_cache, tmp_path):
 
 
 def test_parser_output_under_the_projectspec_schema_is_json(model_cache):
-    from engine.prompts import messages
-    from engine.stages.parse import DECODING_SCHEMA, MAX_SPEC_TOKENS
+    from codebegen.prompts import messages
+    from codebegen.stages.parse import DECODING_SCHEMA, MAX_SPEC_TOKENS
 
     ask = messages("parse", prompt="A to-do list API with tasks that have a title and a due date.")
     reply = (
         default_profile(model_cache).backend("parser").complete(ask, schema=DECODING_SCHEMA, max_tokens=MAX_SPEC_TOKENS)
     )
     assert reply.finish_reason == "stop", reply.text
-    data = json.loads(reply.text)  # whether it is a *good* spec is engine.spec.parse_spec's call
+    data = json.loads(reply.text)  # whether it is a *good* spec is codebegen.spec.parse_spec's call
     assert isinstance(data["entities"], list) and data["entities"]
 
 
@@ -116,8 +116,8 @@ def test_the_converted_adapter_decodes_like_the_peft_one(model_cache):
     A wrong q/k row permutation or a dropped tensor changes the entities at once; the two runtimes'
     arithmetic differs slightly, so the names are compared, not every byte.
     """
-    from engine.prompts import messages
-    from engine.stages.parse import DECODING_SCHEMA
+    from codebegen.prompts import messages
+    from codebegen.stages.parse import DECODING_SCHEMA
 
     ask = messages("parse", prompt="A library API: books have a title and an isbn; members have a name and an email.")
     names = {}

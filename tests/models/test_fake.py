@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import EMPTY, INVALID_JSON, NONSENSE, Completion, FakeBackend, ModelError, fake_profile, load_profile
-from engine.spec import parse_spec, spec_json_schema
+from codebegen.models import (
+    EMPTY,
+    INVALID_JSON,
+    NONSENSE,
+    Completion,
+    FakeBackend,
+    ModelError,
+    fake_profile,
+    load_profile,
+)
+from codebegen.spec import parse_spec, spec_json_schema
 
 USER = [{"role": "user", "content": "a library with books"}]
 

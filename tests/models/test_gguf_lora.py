@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from engine.errors import ModelError
-from engine.models.gguf_lora import gguf_adapter, permute_rows
+from codebegen.errors import ModelError
+from codebegen.models.gguf_lora import gguf_adapter, permute_rows
 
 CONFIG = {"architecture": "llama", "num_attention_heads": 4, "num_key_value_heads": 2}
 

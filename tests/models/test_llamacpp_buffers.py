@@ -11,7 +11,7 @@ import pytest
 
 llama_cpp = pytest.importorskip("llama_cpp")
 
-from engine.models import llamacpp, load_profile  # noqa: E402
+from codebegen.models import llamacpp, load_profile  # noqa: E402
 
 
 def test_the_load_asks_for_plain_cpu_buffers_and_leaves_the_default_alone():
@@ -36,7 +36,7 @@ def test_the_default_profiles_model_is_loaded_without_extra_buffer_types(model_c
 @pytest.mark.model
 @pytest.mark.slow
 def test_a_llama_cpp_python_that_ignores_the_setting_is_refused(model_cache, monkeypatch):
-    from engine.errors import ModelError
+    from codebegen.errors import ModelError
 
     monkeypatch.setattr(llamacpp, "_plain_cpu_buffers", __import__("contextlib").nullcontext)
     with pytest.raises(ModelError, match="extra buffer types"):

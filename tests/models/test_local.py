@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from engine.models import ModelError, load_profile
-from engine.models.local import loaded_bases
+from codebegen.models import ModelError, load_profile
+from codebegen.models.local import loaded_bases
 
 from .conftest import ARCHS
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.models import ModelError, check_fits, estimate_profile, load_profile
-from engine.models.memory import GIB, KNOWN_SHAPES, count_params, known_config
+from codebegen.models import ModelError, check_fits, estimate_profile, load_profile
+from codebegen.models.memory import GIB, KNOWN_SHAPES, count_params, known_config
 
 pytest.importorskip("transformers")
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.events import Coverage, SpecArtifact
-from engine.models import load_profile
-from engine.stages.parse import parse_stage
+from codebegen.events import Coverage, SpecArtifact
+from codebegen.models import load_profile
+from codebegen.stages.parse import parse_stage
 from tests.test_coverage import NINE
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine.models import BACKENDS, BUILTIN, ROLES, ModelError, load_profile
+from codebegen.models import BACKENDS, BUILTIN, ROLES, ModelError, load_profile
 
 
 @pytest.mark.parametrize("name", ["default", "gpu", "remote", "fake"])
@@ -89,5 +89,5 @@ def test_importing_the_model_layer_imports_no_torch():
     import subprocess
     import sys
 
-    code = "import sys, engine.models; assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
+    code = "import sys, codebegen.models; assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

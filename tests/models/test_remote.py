@@ -13,7 +13,7 @@ from threading import Thread
 
 import pytest
 
-from engine.models import ModelError, RemoteBackend, load_profile
+from codebegen.models import ModelError, RemoteBackend, load_profile
 
 USER = [{"role": "user", "content": "Say hello to the library members."}]
 
@@ -27,7 +27,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(model_cache):
     pytest.importorskip("openai", reason="transformers serve needs transformers[serving]")
-    from engine.models import embedded
+    from codebegen.models import embedded
 
     directory = embedded.converted_dir(embedded.embedded_gguf(), model_cache)
     port = _free_port()

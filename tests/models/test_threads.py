@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.models.threads import WINDOW, ThreadTuner
+from codebegen.models.threads import WINDOW, ThreadTuner
 
 
 def drive(tuner: ThreadTuner, cost: dict[int, float], windows: int) -> list[int]:

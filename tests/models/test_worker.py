@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from engine.errors import ModelCrashError, ModelError
-from engine.models import load_profile
-from engine.models.fake import DEMO_SPEC
-from engine.models.worker import WorkerBackend, supervisor
+from codebegen.errors import ModelCrashError, ModelError
+from codebegen.models import load_profile
+from codebegen.models.fake import DEMO_SPEC
+from codebegen.models.worker import WorkerBackend, supervisor
 
 USER = [{"role": "user", "content": "A notes API with notes."}]
 
@@ -25,7 +25,7 @@ def in_worker(**parser):
 
 
 def test_a_role_in_the_worker_streams_what_it_streams_in_process():
-    from engine.models.base import StreamStats
+    from codebegen.models.base import StreamStats
 
     backend = in_worker()
     assert isinstance(backend, WorkerBackend)
@@ -117,11 +117,11 @@ def test_a_script_without_a_main_guard_can_use_the_worker(tmp_path):
     import sys
 
     script = tmp_path / "plain.py"
-    script.write_text("from engine.models import load_profile\n"
+    script.write_text("from codebegen.models import load_profile\n"
                       "b = load_profile('fake', {'parser': {'worker': True}}).backend('parser')\n"
                       "print('answer', b.complete([{'role': 'user', 'content': 'notes'}], max_tokens=2).text)\n")  # fmt: skip
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
-                         cwd=__import__("engine").__path__[0] + "/..")  # fmt: skip
+                         cwd=__import__("codebegen").__path__[0] + "/..")  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert run.stdout.count("answer") == 1
 
@@ -131,11 +131,11 @@ def test_the_worker_does_not_outlive_a_killed_host(tmp_path):
     import subprocess
     import sys
 
-    script = ("import os, signal\nfrom engine.models import load_profile\nfrom engine.models.worker import supervisor\n"
+    script = ("import os, signal\nfrom codebegen.models import load_profile\nfrom codebegen.models.worker import supervisor\n"
               "load_profile('fake', {'parser': {'worker': True}}).backend('parser')\n"
               "print(supervisor().pid, flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n")  # fmt: skip
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         cwd=__import__("engine").__path__[0] + "/..")  # fmt: skip
+                         cwd=__import__("codebegen").__path__[0] + "/..")  # fmt: skip
     assert run.returncode == -signal.SIGKILL, run.stderr
     pid = int(run.stdout.split()[0])
     deadline = time.monotonic() + 20

@@ -23,9 +23,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from studio.app import create_app, serve
-from studio.history import close_history
-from studio.settings import StudioSettings
+from codebegen.studio.app import create_app, serve
+from codebegen.studio.history import close_history
+from codebegen.studio.settings import StudioSettings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -115,7 +115,7 @@ def start_studio_process(settings: StudioSettings, port: int, log: Path) -> subp
     """``codebegen studio`` as its own process (the way ``make studio`` runs it)."""
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "engine.cli", "studio", "--port", str(port)],
+            [sys.executable, "-m", "codebegen.cli", "studio", "--port", str(port)],
             env=studio_env(settings), stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
         )  # fmt: skip
     wait_until_serving(f"http://127.0.0.1:{port}", timeout=120)

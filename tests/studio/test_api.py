@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
-from studio.app import create_app, serve
-from studio.database import utc_now
-from studio.runner import project_files
-from studio.settings import StudioSettings
-from studio.store import Store, open_store
+from codebegen.studio.app import create_app, serve
+from codebegen.studio.database import utc_now
+from codebegen.studio.runner import project_files
+from codebegen.studio.settings import StudioSettings
+from codebegen.studio.store import Store, open_store
 from tests.studio.conftest import Served, free_port
 from tests.studio.test_store import pg_database  # noqa: F401  (a fixture)
 

@@ -19,10 +19,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from engine.errors import EngineError
-from studio.auth import check_secret
-from studio.settings import OidcProvider, StudioSettings
-from studio.store import open_store
+from codebegen.errors import EngineError
+from codebegen.studio.auth import check_secret
+from codebegen.studio.settings import OidcProvider, StudioSettings
+from codebegen.studio.store import open_store
 from tests.studio.conftest import Served, free_port, openid_provider_mock, screenshot
 from tests.studio.github_standin import USER, GitHubStandIn
 from tests.studio.github_standin import serve as serve_standin

@@ -1,6 +1,6 @@
 """Billing: plans and quotas, the Stripe webhook with locally signed payloads, the lifecycle against localstripe.
 
-The webhook is the real router (``studio.billing.web``) in a FastAPI app, fed payloads signed
+The webhook is the real router (``codebegen.studio.billing.web``) in a FastAPI app, fed payloads signed
 here the way Stripe signs them (``t=<time>,v1=<HMAC-SHA256 of "t.body">``). The lifecycle
 runs against **localstripe** (PyPI), a local imitation of Stripe's API started as a
 subprocess on a loopback port: it creates customers, plans and subscriptions, changes them,
@@ -32,13 +32,13 @@ import stripe
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from studio.billing.ledger import Ledger
-from studio.billing.quota import ConcurrencyExceeded, QuotaExceeded, check, usage
-from studio.billing.stripe_api import BillingError, StripeBilling
-from studio.billing.web import webhook_router
-from studio.database import utc_now
-from studio.settings import StudioSettings
-from studio.store import Store, open_store
+from codebegen.studio.billing.ledger import Ledger
+from codebegen.studio.billing.quota import ConcurrencyExceeded, QuotaExceeded, check, usage
+from codebegen.studio.billing.stripe_api import BillingError, StripeBilling
+from codebegen.studio.billing.web import webhook_router
+from codebegen.studio.database import utc_now
+from codebegen.studio.settings import StudioSettings
+from codebegen.studio.store import Store, open_store
 from tests.studio.conftest import free_port
 
 WHSEC = "whsec_test_0123456789abcdef"
@@ -144,7 +144,7 @@ def test_concurrent_runs_of_the_plan(studio_settings: StudioSettings) -> None:
 
 
 def test_billing_off_admits_everything(studio_settings: StudioSettings) -> None:
-    from studio.limits import admission
+    from codebegen.studio.limits import admission
 
     store = open_store(studio_settings.database)
     for _ in range(25):  # more than the free plan's 20
@@ -248,8 +248,8 @@ def test_a_failed_payment_keeps_the_plan_for_the_grace_period_then_free(
 
 @pytest.mark.slow
 def test_no_webhook_route_without_its_secret(studio_settings: StudioSettings) -> None:
-    from studio.app import create_app
-    from studio.server import create_server
+    from codebegen.studio.app import create_app
+    from codebegen.studio.server import create_server
 
     payload = event("customer.subscription.created", subscription())
     headers = {"Stripe-Signature": sign(payload)}
@@ -379,7 +379,7 @@ def test_the_subscription_lifecycle_against_localstripe(studio_settings: StudioS
         carol = "oidc:kc:carol"
         store.upsert_user(carol, provider="oidc", name="Carol")
         store.accept(store.invite("acme", alice, "viewer"), carol)
-        from studio.billing.view import account_html
+        from codebegen.studio.billing.view import account_html
 
         assert "3 seats" in account_html(store, settings, owner)
         assert api.v1.subscriptions.retrieve(sub.id).to_dict()["items"]["data"][0]["quantity"] == 3

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from studio.history import close_history, open_history
-from studio.runner import project_files
-from studio.settings import StudioSettings
+from codebegen.studio.history import close_history, open_history
+from codebegen.studio.runner import project_files
+from codebegen.studio.settings import StudioSettings
 from tests.studio.conftest import Served, free_port, screenshot, start_studio_process
 
 pytestmark = pytest.mark.slow

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import EngineError
-from studio.backends import SharedBackends
-from studio.history import History
-from studio.pages.export import push_run
-from studio.pages.generate import Studio
-from studio.runner import project_files
-from studio.settings import StudioSettings
+from codebegen.errors import EngineError
+from codebegen.studio.backends import SharedBackends
+from codebegen.studio.history import History
+from codebegen.studio.pages.export import push_run
+from codebegen.studio.pages.generate import Studio
+from codebegen.studio.runner import project_files
+from codebegen.studio.settings import StudioSettings
 from tests.export.conftest import bare_remote, git, make_project  # noqa: F401  (fixtures)
 from tests.export.github_server import FakeGitHub, serve
 

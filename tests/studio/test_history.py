@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from studio.history import MIGRATIONS, History, close_history, open_history
+from codebegen.studio.history import MIGRATIONS, History, close_history, open_history
 
 
 def test_migrations_are_applied_once_and_recorded_by_name(tmp_path: Path) -> None:
@@ -25,7 +25,7 @@ def test_a_new_migration_is_applied_to_an_existing_database(tmp_path: Path, monk
     open_history(db).start("u", prompt="p", template="t", profile="fake")
     close_history(db)
     monkeypatch.setattr(
-        "studio.history.MIGRATIONS", (*MIGRATIONS, ("9999_note", "ALTER TABLE runs ADD COLUMN note VARCHAR"))
+        "codebegen.studio.history.MIGRATIONS", (*MIGRATIONS, ("9999_note", "ALTER TABLE runs ADD COLUMN note VARCHAR"))
     )
     history = open_history(db)
     assert history.applied_migrations()[-1] == "9999_note"

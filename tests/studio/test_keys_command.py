@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from studio.store import close_store, open_store
+from codebegen.studio.store import close_store, open_store
 from tests.studio.conftest import REPO
 
 
@@ -15,7 +15,7 @@ def keys(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CODEBEGEN_STUDIO_")}
     env |= {"CODEBEGEN_STUDIO_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        [sys.executable, "-m", "engine.cli", "keys", *args], capture_output=True, text=True, env=env, cwd=REPO,
+        [sys.executable, "-m", "codebegen.cli", "keys", *args], capture_output=True, text=True, env=env, cwd=REPO,
         timeout=120,
     )  # fmt: skip
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from engine.errors import EngineError, PromptError
-from studio import limits
-from studio.history import MIGRATIONS, close_history, open_history
-from studio.settings import StudioSettings
+from codebegen.errors import EngineError, PromptError
+from codebegen.studio import limits
+from codebegen.studio.history import MIGRATIONS, close_history, open_history
+from codebegen.studio.settings import StudioSettings
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_runs_per_hour_per_user_with_a_readable_error(history) -> None:
 
 def test_the_count_survives_a_restart_and_covers_runs_from_before_the_ledger(tmp_path: Path, monkeypatch) -> None:
     db = tmp_path / "h.duckdb"
-    monkeypatch.setattr("studio.history.MIGRATIONS", MIGRATIONS[:2])  # a database from before 0003
+    monkeypatch.setattr("codebegen.studio.history.MIGRATIONS", MIGRATIONS[:2])  # a database from before 0003
     open_history(db)
     close_history(db)
     with duckdb.connect(str(db)) as con:  # a run the studio of that time wrote
@@ -60,7 +60,7 @@ def test_the_count_survives_a_restart_and_covers_runs_from_before_the_ledger(tmp
             "INSERT INTO runs (id, user_id, created_at, template, profile, status) VALUES (?, ?, ?, 't', 'fake', 'passed')",
             ["old", "hf:alice", datetime.now(UTC).replace(tzinfo=None)],
         )
-    monkeypatch.setattr("studio.history.MIGRATIONS", MIGRATIONS)
+    monkeypatch.setattr("codebegen.studio.history.MIGRATIONS", MIGRATIONS)
     history = open_history(db)  # the "restart": migrated, the old run backfilled into the ledger
     start(history, "hf:alice")
     close_history(db)

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from studio.app import create_app, serve
-from studio.history import open_history
+from codebegen.studio.app import create_app, serve
+from codebegen.studio.history import open_history
 from tests.studio.conftest import Served, free_port, screenshot
 from tests.studio.test_browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab, table_cell
 

@@ -19,9 +19,9 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from engine.gate.sandbox import available
-from studio.runner import project_files
-from studio.settings import OidcProvider, StudioSettings
+from codebegen.gate.sandbox import available
+from codebegen.studio.runner import project_files
+from codebegen.studio.settings import OidcProvider, StudioSettings
 from tests.studio.conftest import Served, openid_provider_mock, screenshot
 from tests.studio.test_api import serve_with
 from tests.studio.test_auth import PEOPLE, SECRET, new_page, sign_in
@@ -54,8 +54,8 @@ def studio(studio_settings: StudioSettings, provider: str) -> Iterator[Served]:
 
 def verified_run(served: Served, tmp_path: Path) -> str:
     """A verified run of Alice's, with the files of a rendered project, as a finished generation leaves it."""
-    from engine.spec import parse_spec
-    from engine.templates import render_project
+    from codebegen.spec import parse_spec
+    from codebegen.templates import render_project
     from tests.test_verify import SPEC
 
     project = tmp_path / "library"

@@ -1,4 +1,4 @@
-"""studio/preview.py: a verified run's preview opened through the studio's per-run path, only by
+"""codebegen/studio/preview.py: a verified run's preview opened through the studio's per-run path, only by
 its owner; Swagger UI's page (its files served by the studio, no CDN) and the OpenAPI document
 point under that path; what the project answers is fenced off the studio's origin; at most N at once."""
 
@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
-from engine.gate.sandbox import available
-from studio.preview import Previews, preview_router
+from codebegen.gate.sandbox import available
+from codebegen.studio.preview import Previews, preview_router
 from tests.test_exploits import pristine  # noqa: F401  (the rendered library project)
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from studio import schema_table
-from studio.pages.generate import opening_file
+from codebegen.studio import schema_table
+from codebegen.studio.pages.generate import opening_file
 
 
 def test_the_diagram_labels_ids_as_integers() -> None:

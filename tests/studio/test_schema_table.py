@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import SpecError
-from engine.spec import parse_spec
-from studio import schema_table
+from codebegen.errors import SpecError
+from codebegen.spec import parse_spec
+from codebegen.studio import schema_table
 
 ALL_FEATURES = json.loads((Path(__file__).parents[1] / "fixtures" / "all_features.json").read_text())
 

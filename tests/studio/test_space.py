@@ -38,7 +38,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from studio.history import close_history, open_history
+from codebegen.studio.history import close_history, open_history
 from tests.studio.conftest import REPO, free_port, openid_provider_mock, screenshot, wait_until_serving
 from tests.studio.test_browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab, table_cell
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from studio.database import postgres_dsn, utc_now
-from studio.store import AccessError, Store, allows, close_store, open_store
+from codebegen.studio.database import postgres_dsn, utc_now
+from codebegen.studio.store import AccessError, Store, allows, close_store, open_store
 from tests.studio.conftest import REPO
 
 
@@ -134,7 +134,7 @@ def test_the_plan_is_the_seam_billing_builds_on(store: Store) -> None:
 KILLED_WRITER = """
 import sys, time
 from pathlib import Path
-from studio.store import open_store
+from codebegen.studio.store import open_store
 store = open_store(Path(sys.argv[1]), sys.argv[2] or None)
 key, secret = store.create_key("alice", "survivor", "read")
 run = store.history.start("alice", prompt="p", template="fastapi_basic", profile="fake")

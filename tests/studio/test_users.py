@@ -9,8 +9,8 @@ import gradio as gr
 import pytest
 from starlette.requests import Request
 
-from studio.settings import StudioSettings
-from studio.users import current_user, hf_username, signed_in
+from codebegen.studio.settings import StudioSettings
+from codebegen.studio.users import current_user, hf_username, signed_in
 
 
 def request_with(session: dict[str, Any] | None) -> gr.Request:

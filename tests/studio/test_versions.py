@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from studio.history import close_history, open_history
-from studio.pages.versions import compare_versions
+from codebegen.studio.history import close_history, open_history
+from codebegen.studio.pages.versions import compare_versions
 
 SPEC = {"name": "notes", "auth": False, "entities": [{"name": "Note", "fields": [{"name": "title", "type": "str"}]}]}
 

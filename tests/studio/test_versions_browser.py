@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from studio.history import open_history
+from codebegen.studio.history import open_history
 from tests.studio.conftest import Served, screenshot
 from tests.studio.test_browser import RUN_TIMEOUT_MS, download, enter_prompt, generate_and_wait, open_tab, zip_files
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from studio.history import History
-from studio.webhooks_github import github_webhooks, signature
+from codebegen.studio.history import History
+from codebegen.studio.webhooks_github import github_webhooks, signature
 
 SECRET = "It's a Secret to Everybody"
 

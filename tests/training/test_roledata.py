@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from engine.prompts import messages
-from engine.training import roledata
-from engine.training.datasets import examples_for
+from codebegen.prompts import messages
+from codebegen.training import roledata
+from codebegen.training.datasets import examples_for
 
 
 @pytest.mark.parametrize("role", ["generator", "reviewer", "docs"])

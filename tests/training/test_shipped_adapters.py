@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from engine.models import load_profile
-from engine.models.profiles import REPO_ROOT
+from codebegen.models import load_profile
+from codebegen.models.profiles import PACKAGE_ROOT
 
-SHIPPED = REPO_ROOT / "adapters"
+SHIPPED = PACKAGE_ROOT / "adapters"
 
 
 def test_the_default_profile_points_every_role_at_adapters_dir():
@@ -33,8 +33,8 @@ def test_every_role_adapter_is_shipped_small_and_records_how_it_was_trained(role
 @pytest.mark.parametrize("role", ["generator", "reviewer", "docs"])
 def test_each_role_adapter_beats_the_bare_model_on_held_out_cases(model_cache, role):
     """The measured gain of BENCHMARKS.md, in small: the role's own check on unseen cases."""
-    from engine.models.llamacpp import clear_pool
-    from engine.training.scoring import role_pass_rate
+    from codebegen.models.llamacpp import clear_pool
+    from codebegen.training.scoring import role_pass_rate
 
     clear_pool()
     shipped = load_profile("default", {"*": {"threads": 2}}, cache_dir=model_cache).backend(role)
@@ -49,12 +49,12 @@ def test_each_role_adapter_beats_the_bare_model_on_held_out_cases(model_cache, r
 @pytest.mark.model
 @pytest.mark.slow
 def test_the_default_profile_answers_the_parser_role_with_the_shipped_adapter(model_cache):
-    from engine.models.llamacpp import clear_pool
-    from engine.stages.parse import DECODING_SCHEMA
+    from codebegen.models.llamacpp import clear_pool
+    from codebegen.stages.parse import DECODING_SCHEMA
 
     clear_pool()
     profile = load_profile("default", {"*": {"threads": 2}}, cache_dir=model_cache)
-    from engine.prompts import messages
+    from codebegen.prompts import messages
 
     reply = profile.backend("parser").complete(
         messages("parse", prompt="A to-do API: tasks have a title and a done flag."),

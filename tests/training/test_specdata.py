@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from engine.evaluation import metrics
-from engine.spec import FIELD_TYPES, parse_spec
-from engine.stages.parse import DECODING_SCHEMA
-from engine.training.specdata import HELD_OUT, generate, target_json
-from engine.training.vocabulary import parse_domains
+from codebegen.evaluation import metrics
+from codebegen.spec import FIELD_TYPES, parse_spec
+from codebegen.stages.parse import DECODING_SCHEMA
+from codebegen.training.specdata import HELD_OUT, generate, target_json
+from codebegen.training.vocabulary import parse_domains
 
 N = 600
 

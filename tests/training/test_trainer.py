@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from engine.training import trainer
-from engine.training.trainer import TrainConfig, train
+from codebegen.training import trainer
+from codebegen.training.trainer import TrainConfig, train
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 torch = pytest.importorskip("torch")
@@ -37,8 +37,8 @@ def test_a_few_steps_save_an_adapter_with_its_config_and_loss_curve(tmp_path, mo
 
 
 def test_the_adapter_reloads_in_the_default_profile(tmp_path, model_cache):
-    from engine.models import load_profile
-    from engine.models.llamacpp import clear_pool
+    from codebegen.models import load_profile
+    from codebegen.models.llamacpp import clear_pool
 
     out = tmp_path / "docs"
     train(tiny(), out, cache_dir=model_cache, progress=False)
