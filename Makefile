@@ -39,7 +39,7 @@ studio: $(STAMP)
 # is then one ✗ line with what to do, not hundreds of failing tests.
 test: $(STAMP) system-deps
 	$(BIN)/codebegen doctor
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=40
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
