@@ -225,6 +225,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_studio(args: argparse.Namespace) -> int:
+    try:
+        import gradio  # noqa: F401  (the studio's one heavy dependency, from the studio extra)
+    except ImportError as exc:
+        raise EngineError(
+            f"the studio needs its extra dependencies ({exc.name} is not installed)",
+            hint="pip install 'codebegen[studio]' (or `make studio` in a checkout)",
+        ) from exc
     from codebegen.studio.app import launch
 
     launch(host=args.host, port=args.port)
@@ -241,6 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="codebegen", description="Describe a backend, get a verified FastAPI project."
     )
+    parser.add_argument("--version", action="version", version=f"codebegen {templates.codebegen_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("generate", help="generate a verified project from a prompt or a spec file")

@@ -3,7 +3,7 @@
 Owns the checks, one function each, every one returning a ``Check`` (✓ or ✗, what was found,
 what to do). ``run_checks`` yields them in order so the CLI can print each as it lands; the CLI
 only prints and picks the exit code (0 unless a required check failed). Required: Python, the
-llama.cpp build, the embedded model file, a short constrained decode with each shipped adapter
+templates (package data), the llama.cpp build, the embedded model file, a short constrained decode with each shipped adapter
 (in the supervised model worker, so a crash is reported, not suffered), the gate's runtime
 environment, free disk, the studio's data directory. Optional (used when present): PostgreSQL,
 Chromium, bubblewrap. Every check takes what it inspects as arguments, so each ✗ path is tested.
@@ -70,7 +70,8 @@ def llama_cpp_check(importer: Callable[[str], Any] = importlib.import_module) ->
         info = llama_cpp.llama_print_system_info().decode(errors="replace")
     except Exception as exc:  # noqa: BLE001 - ImportError, a broken shared library (OSError), ...
         return Check(name, False, f"llama-cpp-python cannot be loaded ({type(exc).__name__}: {exc})",
-                     fix="run `make install` (it compiles llama.cpp, minutes); if that fails see README "
+                     fix="install the models extra: `pip install 'codebegen[models]'` or, in a checkout, "
+                         "`make install` (it compiles llama.cpp, minutes); if that does not compile see docs/models.md "
                          "\"When llama.cpp does not compile\"; until then the default runs on transformers, slower")  # fmt: skip
     version = getattr(llama_cpp, "__version__", "?")
     features = cpu_features(info)
@@ -80,6 +81,18 @@ def llama_cpp_check(importer: Callable[[str], Any] = importlib.import_module) ->
     if version != LLAMA_CPP_VERSION:
         return Check(name, False, detail, fix=f"pyproject.toml pins {LLAMA_CPP_VERSION}; run `make install` again")
     return Check(name, True, detail)
+
+
+def templates_check(root: Path | None = None) -> Check:
+    """The templates are package data: an install without them cannot render a project."""
+    from codebegen.templates import TEMPLATES_ROOT, list_templates
+
+    root = TEMPLATES_ROOT if root is None else root
+    found = list_templates(root) if root.is_dir() else []
+    if not found:
+        return Check("templates", False, f"no template in {root}",
+                     fix="reinstall codebegen: the templates ship inside the package (codebegen/templates/)")  # fmt: skip
+    return Check("templates", True, f"{', '.join(found)} ({root})")
 
 
 def model_file_check(locate: Callable[[], Path] | None = None) -> Check:
@@ -119,7 +132,8 @@ def decode_checks(profile: str = "default", cache_dir: Path | None = None) -> It
             continue
         if cfg.adapter and reply.adapter is None and cfg.backend != "fake":
             yield Check(name, False, f"no adapter found at {cfg.adapter}; the role ran on the bare model",
-                        fix="restore adapters/ from the repository (git checkout adapters)")  # fmt: skip
+                        fix="reinstall codebegen (the adapters ship inside the package, codebegen/adapters/); "
+                            "in a checkout: git checkout codebegen/adapters")  # fmt: skip
             continue
         where = "in the model worker" if cfg.in_worker() else "in this process"
         yield Check(name, True, f"{reply.tokens_out} tokens of JSON, {reply.duration_s:.2f} s {where} "
@@ -237,6 +251,7 @@ def _version(tool: str) -> str:
 def run_checks(*, cache_dir: Path, data_dir: Path, profile: str = "default", decode: bool = True) -> Iterator[Check]:
     """Every check, in the order a user reads them; ``cache_dir`` is the engine's (CODEBEGEN_HOME)."""
     yield python_check()
+    yield templates_check()
     yield llama_cpp_check()
     yield model_file_check()
     if decode:
@@ -249,4 +264,4 @@ def run_checks(*, cache_dir: Path, data_dir: Path, profile: str = "default", dec
     yield data_dir_check(data_dir)
 
 
-__all__ = ["Check", "cpu_features", "run_checks"]
+__all__ = ["Check", "cpu_features", "run_checks", "templates_check"]
