@@ -67,6 +67,46 @@ def test_a_new_template_needs_no_python_change(tmp_path: Path, all_features: Pro
     assert "- Book at /books" in (out / "README.md").read_text()
 
 
+def test_a_shared_layer_renders_in_each_template_and_its_own_file_wins(
+    tmp_path: Path, all_features: ProjectSpec
+) -> None:
+    root = tmp_path / "t"
+    make_template(root, TINY + "layers: [common]\n", {"own.txt": "own", "both.txt": "the template's"})
+    for rel, text in {
+        "shared.txt.jinja": "{% from '_macros/m.jinja' import x %}{{ project.name }} {{ x() }}",
+        "both.txt": "the layer's",
+        "_macros/m.jinja": "{% macro x() %}from the layer{% endmacro %}",
+    }.items():
+        (root / "_layers" / "common" / "files" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "_layers" / "common" / "files" / rel).write_text(text)
+    assert list_templates(root) == ["tiny"]  # a layer is no template
+    out = tmp_path / "out"
+    written = {p.as_posix() for p in render(all_features, load_template("tiny", root=root), out)}
+    assert written == {"own.txt", "both.txt", "shared.txt"}
+    assert (out / "both.txt").read_text() == "the template's"
+    assert (out / "shared.txt").read_text() == f"{all_features.name} from the layer"
+
+    (root / "tiny" / "template.yaml").write_text(TINY + "layers: [nonesuch]\n")
+    with pytest.raises(TemplateError, match="unknown layer 'nonesuch'") as info:
+        load_template("tiny", root=root)
+    assert "common" in info.value.hint
+
+
+def test_no_payload_file_is_copied_between_templates() -> None:
+    """What the shipped templates share lives once, in a layer: no file is byte-identical in two payloads."""
+    seen: dict[bytes, str] = {}
+    copies = []
+    for name in list_templates():
+        template = load_template(name)
+        for rel, src in template.payload().items():
+            if src.is_relative_to(template.files_dir) and src.stat().st_size > 40:
+                data = src.read_bytes()
+                if data in seen:
+                    copies.append(f"{name}/{rel} = {seen[data]}")
+                seen.setdefault(data, f"{name}/{rel}")
+    assert not copies, f"move these into templates/_layers/: {copies}"
+
+
 def test_a_misspelt_variable_fails_naming_the_file(tmp_path: Path, all_features: ProjectSpec) -> None:
     make_template(tmp_path / "t", TINY, {"x.txt.jinja": "{{ projekt.name }}"})
     with pytest.raises(TemplateError, match=r"x\.txt\.jinja.*projekt"):

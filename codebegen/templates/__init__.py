@@ -10,7 +10,10 @@ Payload conventions, so a new template needs no Python change:
   that entity's view and the segment replaced by its module name (``fuel_purchase``);
 - ``manifest.when`` maps a payload path to a Jinja expression; the file is skipped when false;
 - a rendered file that is empty (only whitespace) is not written;
-- files under ``files/_macros/`` are importable helpers, never written.
+- files under ``files/_macros/`` are importable helpers, never written;
+- ``manifest.layers`` names shared payloads under ``templates/_layers/<layer>/files/`` that the
+  template renders too, as if they were its own (its own file of the same path wins): what
+  several templates have in common lives once, so a fix lands once.
 """
 
 from __future__ import annotations
@@ -112,6 +115,10 @@ class Manifest(BaseModel):
     database: str = Field(description="the database the generated project uses")
     supports: Supports = Field(default_factory=Supports)
     when: dict[str, str] = Field(default_factory=dict)
+    layers: list[str] = Field(
+        default_factory=list,
+        description="shared payloads (templates/_layers/<name>/files) rendered too; the template's own files win",
+    )
     rules: RulesSettings | None = Field(None, description="where model-written business rules go, if anywhere")
     verify: VerifySettings = Field(default_factory=VerifySettings)
 
@@ -121,10 +128,25 @@ class Template:
     name: str
     root: Path
     manifest: Manifest
+    layer_dirs: tuple[Path, ...] = ()  # the ``files/`` of each shared layer, in the manifest's order
 
     @property
     def files_dir(self) -> Path:
         return self.root / "files"
+
+    @property
+    def payload_dirs(self) -> tuple[Path, ...]:
+        """Where payload files are looked up, first match wins: the template's own, then its layers."""
+        return (self.files_dir, *self.layer_dirs)
+
+    def payload(self) -> dict[str, Path]:
+        """Every payload file by its relative POSIX path, the template's own over its layers'."""
+        found: dict[str, Path] = {}
+        for directory in reversed(self.payload_dirs):
+            for src in directory.rglob("*"):
+                if src.is_file() and "__pycache__" not in src.parts:
+                    found[src.relative_to(directory).as_posix()] = src
+        return dict(sorted(found.items()))
 
 
 def codebegen_version() -> str:
@@ -132,6 +154,9 @@ def codebegen_version() -> str:
         return importlib.metadata.version("codebegen")
     except importlib.metadata.PackageNotFoundError:
         return "0.0.0"
+
+
+LAYERS_DIR = "_layers"  # shared payloads under the templates root; never a template of its own
 
 
 def list_templates(root: Path = TEMPLATES_ROOT) -> list[str]:
@@ -151,7 +176,16 @@ def load_template(name: str, root: Path = TEMPLATES_ROOT) -> Template:
         raise TemplateError(f"template {name!r} has a broken manifest {path}: {exc}") from None
     if manifest.name != name:
         raise TemplateError(f"template {name!r}: manifest says name {manifest.name!r}")
-    return Template(name=name, root=root / name, manifest=manifest)
+    layer_dirs = []
+    for layer in manifest.layers:
+        files = root / LAYERS_DIR / layer / "files"
+        if not names.is_identifier(layer) or not files.is_dir():
+            known = sorted(p.parent.name for p in (root / LAYERS_DIR).glob("*/files"))
+            raise TemplateError(
+                f"template {name!r}: unknown layer {layer!r}", hint=f"layers in {root / LAYERS_DIR}: {known or 'none'}"
+            )
+        layer_dirs.append(files)
+    return Template(name=name, root=root / name, manifest=manifest, layer_dirs=tuple(layer_dirs))
 
 
 def unsupported_features(spec: ProjectSpec, template: Template) -> list[str]:
@@ -222,7 +256,10 @@ def template_identifiers(template: Template, under: tuple[str, ...] = ()) -> fro
     keep: the render context gives a spec name that meets one of these a code-side suffix.
     ``under`` limits the scan to payload folders (``CLASS_MODULE_DIRS`` for field attributes).
     """
-    return _template_identifiers(str(template.files_dir), under)
+    found: set[str] = set()
+    for directory in template.payload_dirs:
+        found |= _template_identifiers(str(directory), under)
+    return frozenset(found)
 
 
 @functools.lru_cache(maxsize=32)
@@ -281,7 +318,7 @@ def code_names() -> dict[str, frozenset[str]]:
 
 
 def _environment(template: Template) -> jinja2.Environment:
-    return _environment_for(str(template.files_dir))
+    return _environment_for(tuple(str(d) for d in template.payload_dirs))
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
@@ -295,10 +332,10 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _environment_for(files_dir: str) -> jinja2.Environment:
+def _environment_for(payload_dirs: tuple[str, ...]) -> jinja2.Environment:
     """One Environment per template per process, so each file is compiled once, not per render."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(files_dir),
+        loader=jinja2.FileSystemLoader(list(payload_dirs)),  # the template's own files, then its layers
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -338,11 +375,10 @@ def render(
     ctx["python_version"] = template.manifest.verify.python
     out_dir = out_dir.resolve()
     written: list[Path] = []
-    for src in sorted(template.files_dir.rglob("*")):
-        rel = src.relative_to(template.files_dir)
-        if src.is_dir() or rel.parts[0] == "_macros" or "__pycache__" in rel.parts:
+    for rel_posix, src in template.payload().items():
+        rel = Path(rel_posix)
+        if rel.parts[0] == "_macros":
             continue
-        rel_posix = rel.as_posix()
         if only is not None and rel_posix != only:
             continue
         cond = template.manifest.when.get(rel_posix)
