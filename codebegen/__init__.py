@@ -1,7 +1,9 @@
-"""codebegen's engine: prompt or ProjectSpec in, a verified FastAPI project out, as events.
+"""codebegen: a prompt or a ProjectSpec in, a verified FastAPI project out, as typed events.
 
-The public front door for notebooks, the CLI and the studio (which only consume events; the
-engine never imports them)::
+The public front door for notebooks, scripts, the CLI and the studio. Everything listed in
+``__all__`` is the supported surface (``tests/test_public_api.py`` pins it); the subpackages
+(``codebegen.gate``, ``codebegen.iteration``, ``codebegen.studio`` ...) are importable too but
+may change between releases. The library never imports its faces (the studio, the CLI)::
 
     import codebegen
     for event in codebegen.run("A blog API with posts and comments", template="fastapi_sqlalchemy", profile="default"):
@@ -10,23 +12,66 @@ engine never imports them)::
         print(event)
 """
 
-from codebegen.errors import EngineError
-from codebegen.events import STAGES, Done, Event
+from codebegen.errors import (
+    EngineError,
+    ExportError,
+    MigrationError,
+    ModelError,
+    PromptError,
+    SpecError,
+    TemplateError,
+    VerificationError,
+)
+from codebegen.events import (
+    STAGES,
+    Coverage,
+    DocumentArtifact,
+    Done,
+    Event,
+    Failure,
+    FileArtifact,
+    Finding,
+    SpecArtifact,
+    StageFinished,
+    StageStarted,
+    TokenDelta,
+    Warning,  # noqa: A004 - the pipeline's warning event, exported under its own name
+)
 from codebegen.gate.verify import verify
 from codebegen.generate import GenerateResult, generate_project
 from codebegen.iteration.iterate import iterate
 from codebegen.pipeline import collect, load_backends, run
 from codebegen.spec import ProjectSpec, load_spec, parse_spec, spec_json_schema
-from codebegen.templates import DEFAULT_TEMPLATE, list_templates
+from codebegen.templates import DEFAULT_TEMPLATE, codebegen_version, list_templates
+
+__version__ = codebegen_version()
 
 __all__ = [
     "DEFAULT_TEMPLATE",
     "STAGES",
+    "Coverage",
+    "DocumentArtifact",
     "Done",
     "EngineError",
     "Event",
+    "ExportError",
+    "Failure",
+    "FileArtifact",
+    "Finding",
     "GenerateResult",
+    "MigrationError",
+    "ModelError",
     "ProjectSpec",
+    "PromptError",
+    "SpecArtifact",
+    "SpecError",
+    "StageFinished",
+    "StageStarted",
+    "TemplateError",
+    "TokenDelta",
+    "VerificationError",
+    "Warning",
+    "__version__",
     "collect",
     "generate_project",
     "iterate",
