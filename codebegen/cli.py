@@ -1,4 +1,4 @@
-"""The ``codebegen`` command (CONTRACT §1). The one place an EngineError becomes a line + exit code.
+"""The ``codebegen`` command (docs/cli.md). The one place an EngineError becomes a line + exit code.
 
 It reads the environment (CODEBEGEN_HOME, CODEBEGEN_POSTGRES_URL, GITHUB_TOKEN, CODEBEGEN_GITHUB_API_URL) and passes plain values to
 the engine, which reads none itself.

@@ -83,7 +83,7 @@ def table_name(entity: str) -> str:
 
 
 def url_path(entity: str) -> str:
-    """Plural kebab case: ``FuelPurchase`` -> ``fuel-purchases`` (CONTRACT §3)."""
+    """Plural kebab case: ``FuelPurchase`` -> ``fuel-purchases`` (a resource's URL, docs/generated-project.md)."""
     return table_name(entity).replace("_", "-")
 
 

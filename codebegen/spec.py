@@ -1,4 +1,4 @@
-"""The ProjectSpec: codebegen's intermediate representation (CONTRACT §2).
+"""The ProjectSpec: codebegen's intermediate representation (docs/spec.md).
 
 Owns the pydantic models, their JSON schema and every rule a spec must obey before a template
 sees it. ``load_spec`` / ``parse_spec`` turn outside input into a ``ProjectSpec`` or raise
@@ -163,7 +163,7 @@ class RelationshipSpec(BaseModel):
 
     @model_validator(mode="after")
     def _turn_one_to_many_around(self) -> RelationshipSpec:
-        # CONTRACT §2: one_to_many is accepted on input and stored as many_to_one.
+        # one_to_many is accepted on input and stored as many_to_one (docs/spec.md).
         if self.kind == "one_to_many":
             self.source, self.target, self.kind = self.target, self.source, "many_to_one"
         return self

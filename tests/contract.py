@@ -1,4 +1,4 @@
-"""A black-box client for CONTRACT §3: drives a running generated app over HTTP only.
+"""A black-box client: drives a running generated app over HTTP only (its API: docs/generated-project.md).
 
 It knows the ProjectSpec and the contract, nothing about the template that produced the app,
 so the same checks run unchanged against every template. ``exercise(base_url, spec)`` walks
@@ -67,7 +67,7 @@ def _value(field: Any) -> Any:
     }.get(field.type, field.sample)
 
 
-# The admin the server makes at startup (CONTRACT §3a: FIRST_SUPERUSER / FIRST_SUPERUSER_PASSWORD).
+# The admin the server makes at startup (FIRST_SUPERUSER / FIRST_SUPERUSER_PASSWORD; roles: docs/spec.md).
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "an admin's long password"
 
@@ -223,7 +223,7 @@ class ContractClient:
             self.roles(e, first)
 
     def roles(self, e: Any, row: dict[str, Any]) -> None:
-        """CONTRACT §3a: admins see every row; shared entities are admin-written unless any_user."""
+        """Roles (docs/spec.md): admins see every row; shared entities are admin-written unless any_user."""
         url, row_url = self.url(e), self.url(e, row["id"])
         if e.owned:  # an ordinary user's row: theirs, and the admin's to see and manage
             mine = self.http.post(url, json=self.payload(e), headers=self.user)

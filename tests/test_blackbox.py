@@ -1,4 +1,4 @@
-"""CONTRACT §3 and §3a, black-box: generated apps served by uvicorn, driven over HTTP only.
+"""The generated API and its roles (docs/generated-project.md), black-box: apps served by uvicorn, over HTTP only.
 
 Each case renders a project, starts it the way its template's manifest says (the same boot
 command the gate uses, in the same runtime environment) and walks it with tests/contract.py.
@@ -55,7 +55,7 @@ def served(project: Path, template_name: str, runtime_cache: Path, workdir: Path
     port = _free_port()
     env = {k: v.replace("{workdir}", str(workdir)) for k, v in settings.env.items()}
     env = {**os.environ, **env, "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONDONTWRITEBYTECODE": "1"}
-    env |= admin_env()  # the walk's admin, made at startup (CONTRACT §3a)
+    env |= admin_env()  # the walk's admin, made at startup (roles: docs/spec.md)
     argv = [str(runtime.python), *(a.replace("{port}", str(port)) for a in settings.boot)]
     if settings.migrations:  # the prestart step: the app itself never migrates at startup
         subprocess.run(

@@ -1,4 +1,4 @@
-"""``codebegen iterate DIR "CHANGE"`` / ``codebegen iterate DIR --spec NEW.json`` (CONTRACT §4).
+"""``codebegen iterate DIR "CHANGE"`` / ``codebegen iterate DIR --spec NEW.json`` (docs/iteration.md).
 
 Owns the command's arguments and its conversation: the spec diff is printed before anything
 is written, then the user is asked (``--yes`` skips the question; with no terminal and no

@@ -4,7 +4,7 @@ Built-in profiles, chosen by name in the CLI and the Python API:
 
     default   all four roles on the embedded SmolLM2-135M-Instruct (CPU, llama.cpp), one LoRA
               each from ``adapters/<role>/`` when present (a role without one runs on the bare base)
-    gpu       the four big models (DESIGN.md "The models") from the local Hugging Face cache
+    gpu       four big models, one per role (docs/models.md), from the local Hugging Face cache
     remote    an OpenAI-compatible server (vLLM, ``transformers serve``) per role
     fake      scripted replies (``FakeBackend``), for tests and the demo mode
 

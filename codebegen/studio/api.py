@@ -1,4 +1,4 @@
-"""The studio's REST API, ``/api/v1`` (CONTRACT §5): generations, their events, status, archive; projects.
+"""The studio's REST API, ``/api/v1`` (docs/studio.md): generations, their events, status, archive; projects.
 
 Owns the routes and who may call them. Every route needs ``Authorization: Bearer <API key>``
 or the browser's signed-in session (``codebegen.studio.auth``); without either, ``401``. A key acts for

@@ -1,4 +1,4 @@
-"""The ``codebegen keys`` command: create, list and revoke API keys of the studio's store (CONTRACT §4).
+"""The ``codebegen keys`` command: create, list and revoke API keys of the studio's store (docs/cli.md).
 
 Owns what the command does and prints (``codebegen.cli`` declares its arguments); the keys themselves are ``codebegen.studio.store``'s. The store
 is the one the studio would open with the same environment (``CODEBEGEN_STUDIO_DATA_DIR``'s

@@ -1,4 +1,4 @@
-"""The REST API (/api/v1, CONTRACT §5) driven by httpx against the real studio server.
+"""The REST API (/api/v1, docs/studio.md) driven by httpx against the real studio server.
 
 The studio runs as ``codebegen studio`` serves it (the FastAPI server with the Gradio app
 mounted), with the shipped fake models (profile ``fake``) and the real gate. Keys are made in

@@ -1,4 +1,4 @@
-"""``codebegen keys create/list/revoke`` (CONTRACT §4) as a person runs it, against the studio's store."""
+"""``codebegen keys create/list/revoke`` (docs/cli.md) as a person runs it, against the studio's store."""
 
 from __future__ import annotations
 
