@@ -42,7 +42,7 @@ from codebegen.events import (
 )  # fmt: skip
 from codebegen.gate.project_imports import is_skipped
 from codebegen.gate.verify import project_template, verify
-from codebegen.iteration.base import STATE_DIR, is_codebegen_project, project_files, read_base, write_base
+from codebegen.merge_base import STATE_DIR, is_codebegen_project, project_files, read_base, write_base
 from codebegen.iteration.change import LazyParser, change_stage
 from codebegen.iteration.diff import SpecDiff, diff_specs
 from codebegen.iteration.merge import HISTORY_DIRS, MergeResult, conflict_hunks, merge_projects
