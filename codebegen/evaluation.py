@@ -299,9 +299,7 @@ def _case_agreement(row: dict[str, Any], spec: dict[str, Any]) -> tuple[list[tup
             if norm(fname) in ("id", "createdat", "updatedat", "ownerid", "userid"):
                 continue  # every table has them; the scorer ignores them too
             if not any(field_score(str(f.get("name", "")), fname) for f in entity.get("fields") or []):
-                ok = any(
-                    i.kind == "attribute" and same(i.entity, gname) and field_score(i.name, fname) for i in miss
-                )
+                ok = any(i.kind == "attribute" and same(i.entity, gname) and field_score(i.name, fname) for i in miss)
                 gaps.append((f"{gname}.{fname}", ok))
     for s, t, k in row.get("relationships", []):
         if not has_link(spec, s, t, k):
