@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from codebegen import names
-from codebegen.parsing.cleanup import _entity_name, _field_name, to_entity
+from codebegen.parsing.cleanup import entity_name, field_name, to_entity
 from codebegen.parsing.links import read_links
 from codebegen.parsing.matching import find_entity, find_field, has_link, same_field
 from codebegen.parsing.reading import Reading, quote
@@ -43,7 +43,7 @@ def complete(spec_data: dict[str, Any], reading: Reading) -> list[str]:
                 taken.add(thing.name)
                 warnings.append(f"entity {misread!r} renamed to {thing.name!r} (the prompt says {thing.words!r})")
         if entity is None:
-            checked = _entity_name(thing.name, [])
+            checked = entity_name(thing.name, [])
             name = checked if checked.endswith("Record") and not thing.name.endswith("Record") else thing.name
             if not name or name in taken:
                 continue
@@ -63,7 +63,7 @@ def complete(spec_data: dict[str, Any], reading: Reading) -> list[str]:
         for a in thing.attributes:
             f = find_field(entity, a.name, others)
             if f is None:
-                fname = _field_name(a.name, [], "")
+                fname = field_name(a.name, [], "")
                 if not fname or any(x["name"] == fname for x in fields):
                     continue
                 f = {"name": fname, "type": a.type, "required": a.required is not False}
@@ -152,7 +152,7 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
         misread = to_entity(thing.words)
         if mine is None and misread != thing.name:  # the inflector's "Specy" for "species"
             mine = next((e for e in model["entities"] if e["name"] == misread), None)
-        checked = _entity_name(thing.name, [])
+        checked = entity_name(thing.name, [])
         name = checked if checked.endswith("Record") and not thing.name.endswith("Record") else thing.name
         if any(e["name"] == name for e in out):
             continue
@@ -173,7 +173,7 @@ def reconcile(spec_data: dict[str, Any], reading: Reading, prompt: str) -> list[
         if thing.attributes:
             fields: list[dict[str, Any]] = []
             for a in thing.attributes:
-                fname = _field_name(a.name, [], "")
+                fname = field_name(a.name, [], "")
                 if not fname or any(f["name"] == fname for f in fields):
                     continue
                 f: dict[str, Any] = {"name": fname, "type": a.type, "required": a.required is not False}
