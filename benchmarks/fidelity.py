@@ -69,7 +69,7 @@ def main() -> None:
     args = ap.parse_args()
     gold = load_gold(args.set)
     if args.check or args.ablate is not None:
-        from codebegen.parsing.coverage import agreement
+        from codebegen.evaluation import agreement
 
         specs = {}
         if args.ablate is not None:
@@ -106,7 +106,7 @@ def main() -> None:
     scores["parse_s_median"] = round(statistics.median(times), 2)
     scores["parse_s_max"] = round(max(times), 2)
     try:
-        from codebegen.parsing.coverage import agreement
+        from codebegen.evaluation import agreement
 
         details = []
         scores.update(agreement(gold, {r.id: r.spec for r in results}, details))

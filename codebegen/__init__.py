@@ -10,6 +10,23 @@ may change between releases. The library never imports its faces (the studio, th
         print(event)
     for event in codebegen.iterate("out/blog", "add a due date to posts", no_models=True):
         print(event)
+
+The package in layers, top down; a module imports only from layers below its own (the
+contracts in pyproject.toml's ``[tool.importlinter]``, run by tests/test_architecture.py):
+
+    cli
+    doctor | studio
+    pipeline | iteration | export | preview | evaluation | training
+    generate | stages | backends
+    workspace
+    merge_base
+    gate | parsing | models
+    templates | prompts | diagram
+    context
+    spec
+    errors | events | names
+
+This module, the front door, re-exports from the layers below cli and is in none of them.
 """
 
 from codebegen.errors import (

@@ -2,23 +2,36 @@
 
 Owns the metrics of ``bench/score_specs.py`` — entity, field and relationship
 precision/recall/F1, type accuracy, auth accuracy and the combined score — computed the same
-way (the suite checks the two agree on the same predictions), and running the parse stage
-over a gold set. It does not train anything and never changes a gold file.
+way (the suite checks the two agree on the same predictions; the matching of names is the
+reference scorer's rules in ``codebegen.parsing.matching``), running the parse stage over a
+gold set, and measuring the prompt-coverage check (``codebegen.parsing.coverage``) against a
+gold set (``agreement``). It does not train anything and never changes a gold file.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from codebegen import names
 from codebegen.errors import EngineError
+from codebegen.events import SpecArtifact, Warning
+from codebegen.parsing.coverage import Item, check
+from codebegen.parsing.matching import (
+    entity_key,
+    field_score,
+    find_entity,
+    has_link,
+    norm,
+    same_entity,
+    scorer_entity_key,
+    scorer_same_entity,
+)
+from codebegen.parsing.reading import read_prompt
+from codebegen.stages.parse import parse_stage
 
 TYPE_CLASS = {
     "str": "string", "string": "string", "text": "string", "varchar": "string",
@@ -32,37 +45,6 @@ IMPLICIT_ENTITIES = {"user", "account"}
 IMPLICIT_FIELDS = {"id", "createdat", "updatedat", "ownerid", "userid"}
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def _ent_key(name: str) -> str:
-    return names.singular(_norm(name))
-
-
-def _field_tokens(name: str) -> set[str]:
-    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
-    return {t for t in re.split(r"[^a-z0-9]+", snake) if t} - {"is", "has", "the", "of", "a"}
-
-
-def _same_entity(a: str, b: str) -> bool:
-    ka, kb = _ent_key(a), _ent_key(b)
-    if ka == kb:
-        return True
-    short, long_ = sorted((ka, kb), key=len)
-    return len(short) >= 4 and long_.endswith(short)
-
-
-def _same_field(a: str, b: str) -> float:
-    if _norm(a) == _norm(b):
-        return 1.0
-    ta, tb = _field_tokens(a), _field_tokens(b)
-    if ta and tb and (ta <= tb or tb <= ta):
-        return 0.9
-    r = difflib.SequenceMatcher(None, _norm(a), _norm(b)).ratio()
-    return r if r >= 0.8 else 0.0
-
-
 def _f1(tp: float, n_pred: int, n_gold: int) -> tuple[float, float, float]:
     p = tp / n_pred if n_pred else (1.0 if not n_gold else 0.0)
     r = tp / n_gold if n_gold else 1.0
@@ -73,14 +55,14 @@ def _pred_parts(spec: dict[str, Any]) -> tuple[dict[str, dict[str, str]], list[t
     ents = {}
     for e in spec.get("entities", []) or []:
         name = str(e.get("name", ""))
-        if _ent_key(name) in IMPLICIT_ENTITIES:
+        if scorer_entity_key(name) in IMPLICIT_ENTITIES:
             continue
         fields = {}
         for f in e.get("fields", []) or []:
             fname = str(f.get("name", ""))
             if (
-                _norm(fname) in IMPLICIT_FIELDS
-                or _norm(fname).endswith("id")
+                norm(fname) in IMPLICIT_FIELDS
+                or norm(fname).endswith("id")
                 and f.get("type") in ("int", "uuid", "fk", None)
             ):
                 continue
@@ -104,8 +86,8 @@ def _canon_rel(src: str, dst: str, kind: str) -> tuple[str, str, str]:
 
 def score_case(gold: dict[str, Any], spec: dict[str, Any] | None) -> dict[str, Any]:
     """Counts for one case; ``spec`` None (an error) scores zero."""
-    g_ents = {k: {f: t for f, t in v.items() if _norm(f) not in IMPLICIT_FIELDS}
-              for k, v in gold["entities"].items() if _ent_key(k) not in IMPLICIT_ENTITIES}  # fmt: skip
+    g_ents = {k: {f: t for f, t in v.items() if norm(f) not in IMPLICIT_FIELDS}
+              for k, v in gold["entities"].items() if scorer_entity_key(k) not in IMPLICIT_ENTITIES}  # fmt: skip
     g_rels = gold.get("relationships", [])
     if spec is None:
         n_gf = sum(len(v) for v in g_ents.values())
@@ -120,7 +102,7 @@ def score_case(gold: dict[str, Any], spec: dict[str, Any] | None) -> dict[str, A
     mapping: dict[str, str] = {}
     for pn in p_ents:
         for gn in g_ents:
-            if gn not in mapping.values() and _same_entity(pn, gn):
+            if gn not in mapping.values() and scorer_same_entity(pn, gn):
                 mapping[pn] = gn
                 break
     field_tp = 0.0
@@ -130,7 +112,7 @@ def score_case(gold: dict[str, Any], spec: dict[str, Any] | None) -> dict[str, A
         for pf, ptype in p_ents[pn].items():
             best, best_s = None, 0.0
             for gf in gfields:
-                s = _same_field(pf, gf)
+                s = field_score(pf, gf)
                 if s > best_s:
                     best, best_s = gf, s
             if best is not None:
@@ -138,17 +120,17 @@ def score_case(gold: dict[str, Any], spec: dict[str, Any] | None) -> dict[str, A
                 type_n += 1
                 type_ok += TYPE_CLASS.get(gfields[best], gfields[best]) == TYPE_CLASS.get(ptype, ptype)
                 del gfields[best]
-    g_rel_set = {_canon_rel(_ent_key(s), _ent_key(d), k) for s, d, k in g_rels}
+    g_rel_set = {_canon_rel(scorer_entity_key(s), scorer_entity_key(d), k) for s, d, k in g_rels}
     p_rel_set = set()
     for s, d, k in p_rels:
         s2, d2 = mapping.get(s), mapping.get(d)
         if s2 is None:
-            s2 = next((g for p, g in mapping.items() if _same_entity(p, s)), s)
+            s2 = next((g for p, g in mapping.items() if scorer_same_entity(p, s)), s)
         if d2 is None:
-            d2 = next((g for p, g in mapping.items() if _same_entity(p, d)), d)
-        if _ent_key(s2) in IMPLICIT_ENTITIES or _ent_key(d2) in IMPLICIT_ENTITIES:
+            d2 = next((g for p, g in mapping.items() if scorer_same_entity(p, d)), d)
+        if scorer_entity_key(s2) in IMPLICIT_ENTITIES or scorer_entity_key(d2) in IMPLICIT_ENTITIES:
             continue
-        p_rel_set.add(_canon_rel(_ent_key(s2), _ent_key(d2), k))
+        p_rel_set.add(_canon_rel(scorer_entity_key(s2), scorer_entity_key(d2), k))
     return {
         "ent": (len(mapping), len(p_ents), len(g_ents)),
         "field": (field_tp, sum(len(p_ents[p]) for p in mapping), sum(len(v) for v in g_ents.values())),
@@ -213,9 +195,6 @@ class CaseResult:
 
 def run_parse(gold: list[dict[str, Any]], parser: Any) -> Iterator[CaseResult]:
     """The parse stage over every gold prompt, one result per case (errors score zero)."""
-    from codebegen.events import SpecArtifact, Warning
-    from codebegen.stages.parse import parse_stage
-
     for row in gold:
         start = time.perf_counter()
         spec, warnings = None, []
@@ -240,3 +219,114 @@ def evaluate(
         if on_case:
             on_case(result)
     return metrics(gold, {r.id: r.spec for r in results}), results
+
+
+# --- the prompt-coverage check against a gold set -------------------------------------------------
+
+
+def _gold_entity(gold_entities: dict[str, Any], name: str, aliases: tuple[str, ...] = ()) -> str | None:
+    """The gold entity an item's entity is: the same key first, then a close one ("DoctorHospital"
+    is the gold's DoctorHospital, not its Hospital), then one of the thing's other names (the
+    check's own leniency: "harvest logs" may be a gold ``Harvest``)."""
+    for candidate in (name, *aliases):
+        found = next((g for g in gold_entities if entity_key(g) == entity_key(candidate)), None) or next(
+            (g for g in gold_entities if same_entity(g, candidate)), None
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def agreement(
+    gold: list[dict[str, Any]], specs: dict[str, dict[str, Any] | None], details: list[str] | None = None
+) -> dict[str, Any]:
+    """How well the check flags what the gold has and the spec lacks (entities, fields, links; and
+    login, counted apart).
+
+    ``gap``: gold items (entity, field of a matched entity, relationship) the spec lacks;
+    ``flagged``: those the check lists as not in the spec; ``false_alarms``: the check's
+    "not in the spec" items that the spec does have per the gold (or that the gold lacks). Whether
+    a spec's field is the gold's is the reference scorer's matching (``field_score``: the same
+    name, one name's words inside the other's, or close spelling: ``max_score`` is ``maximum_score``);
+    entities are matched by the check's own rules.
+    ``details`` (a list) gets one line per unflagged gap and per false alarm, named by case.
+    """
+    gap = flagged = alarms = n_missing = auth_gap = auth_flagged = 0
+    for row in gold:
+        spec = specs.get(row["id"]) or {"entities": [], "relationships": [], "auth": False}
+        gaps, false = _case_agreement(row, spec)
+        gap += len(gaps)
+        flagged += sum(ok for _, ok in gaps)
+        n_missing += sum(i.kind in ("thing", "attribute", "link") for i in check(row["prompt"], spec).missing)
+        alarms += len(false)
+        if row.get("auth") and not spec.get("auth"):
+            auth_gap += 1
+            auth_flagged += any(i.kind == "login" for i in check(row["prompt"], spec).missing)
+        if details is not None:
+            details += [f"{row['id']}: not flagged: {what}" for what, ok in gaps if not ok]
+            details += [f"{row['id']}: false alarm: {i.line()}" for i in false]
+    return {
+        "coverage_gap": gap,
+        "coverage_flagged": flagged,
+        "coverage_flag_rate": round(flagged / gap, 3) if gap else 1.0,
+        "coverage_flags": n_missing,
+        "coverage_false_alarms": alarms,
+        "coverage_false_alarm_rate": round(alarms / n_missing, 3) if n_missing else 0.0,
+        "coverage_login_gap": auth_gap,
+        "coverage_login_flagged": auth_flagged,
+    }
+
+
+def _case_agreement(row: dict[str, Any], spec: dict[str, Any]) -> tuple[list[tuple[str, bool]], list[Item]]:
+    """One gold case: each gap (what the gold has and the spec lacks) with whether the check flags
+    it, and the check's false alarms."""
+    reading = read_prompt(row["prompt"])
+    miss = check(reading, spec).missing
+    aliases = reading.other_names()
+
+    def same(item_entity: str, gname: str) -> bool:
+        return _gold_entity({gname: None}, item_entity, aliases.get(item_entity, ())) is not None
+
+    gaps: list[tuple[str, bool]] = []
+    for gname, gfields in row["entities"].items():
+        if gname.lower() in ("user", "account"):
+            continue
+        entity = find_entity(spec, gname)
+        if entity is None:
+            gaps.append((f"entity {gname}", any(i.kind == "thing" and same(i.entity, gname) for i in miss)))
+            continue
+        for fname in gfields:
+            if norm(fname) in ("id", "createdat", "updatedat", "ownerid", "userid"):
+                continue  # every table has them; the scorer ignores them too
+            if not any(field_score(str(f.get("name", "")), fname) for f in entity.get("fields") or []):
+                ok = any(i.kind == "attribute" and same(i.entity, gname) and field_score(i.name, fname) for i in miss)
+                gaps.append((f"{gname}.{fname}", ok))
+    for s, t, k in row.get("relationships", []):
+        if not has_link(spec, s, t, k):
+            ok = any(
+                i.kind == "link"
+                and (
+                    same(i.entity, s)
+                    and same(i.name, t)
+                    or k == "many_to_many"
+                    and same(i.entity, t)
+                    and same(i.name, s)
+                )
+                for i in miss
+            )
+            gaps.append((f"link {s} -> {t} ({k})", ok))
+    false: list[Item] = []
+    for i in miss:
+        if i.kind not in ("thing", "attribute", "link"):
+            continue
+        gname = _gold_entity(row["entities"], i.entity, aliases.get(i.entity, ()))
+        if gname is None:
+            false.append(i)
+        elif i.kind == "attribute" and not any(field_score(i.name, f) for f in row["entities"][gname]):
+            false.append(i)
+        elif i.kind == "link" and not any(
+            same(i.entity, s) and same(i.name, t) or same(i.entity, t) and same(i.name, s)
+            for s, t, _ in row.get("relationships", [])
+        ):
+            false.append(i)
+    return gaps, false

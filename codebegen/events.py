@@ -2,6 +2,8 @@
 
 Small frozen dataclasses; every event names its ``stage`` (parse, generate, review, docs, verify)
 so a consumer can route it to a tab or a progress line without inspecting types further.
+``timed`` passes a stage's events through and records each stage's duration (``run`` and
+``iterate`` both report them in ``Done.timings``).
 """
 
 from __future__ import annotations
@@ -112,3 +114,18 @@ Event = (
     | Failure
     | Done
 )
+
+
+def timed(stage_events: Any, timings: dict[str, float]) -> Any:
+    """Pass a stage generator's events through, recording each StageFinished's duration (run and iterate)."""
+    try:
+        while True:
+            try:
+                event = next(stage_events)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(event, StageFinished):
+                timings[event.stage] = event.seconds
+            yield event
+    finally:
+        stage_events.close()

@@ -10,7 +10,8 @@ EngineError into a ``Failure`` event followed by ``Done(ok=False)``: a consumer 
 exception for bad input or bad model output, only events. The project is moved into
 ``out_dir`` only after the gate passed and the docs are written; a consumer that stops
 iterating (``close()``) cancels the run and the scratch directory is removed. Models come from
-``codebegen.models`` by profile name, or ready-made backends can be passed in.
+``codebegen.models`` by profile name (``load_backends``, from ``codebegen.backends``), or
+ready-made backends can be passed in.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from codebegen import templates
-from codebegen.errors import EngineError, ModelError
-from codebegen.events import Done, Event, Failure, SpecArtifact, Stage, StageFinished, StageStarted
+from codebegen.backends import ROLES, load_backends
+from codebegen.errors import EngineError
+from codebegen.events import Done, Event, Failure, SpecArtifact, Stage, StageFinished, StageStarted, timed
 from codebegen.gate.verify import verify
 from codebegen.generate import failed_verification, write_env_file
 from codebegen.parsing import coverage as prompt_coverage
@@ -34,19 +36,7 @@ from codebegen.stages.parse import parse_stage
 from codebegen.stages.review import review_stage
 from codebegen.workspace import Workspace, check_output_dir
 
-ROLES = ("parser", "generator", "reviewer", "docs")
 DEFAULT_CACHE = Path.home() / ".cache" / "codebegen"
-
-
-def load_backends(profile: str, overrides: Any = None, cache_dir: Path | None = None) -> dict[str, Any]:
-    """One backend per role for a profile name (or profile file), loaded once per process."""
-    try:
-        from codebegen import models  # the model layer is heavy; import it only when a run needs it
-    except ImportError as exc:
-        raise ModelError(f"the model layer cannot be loaded: {exc}", hint="run `make install` again") from None
-
-    loaded = models.load_profile(profile, overrides)
-    return {role: loaded.backend(role) for role in ROLES}
 
 
 def run(
@@ -128,21 +118,6 @@ def run(
     except EngineError as exc:
         yield Failure(stage, exc.message, exc.hint)
         yield Done(False, None, str(exc), report=getattr(exc, "report", None), timings=timings)
-
-
-def timed(stage_events: Any, timings: dict[str, float]) -> Any:
-    """Pass a stage generator's events through, recording each StageFinished's duration (run and iterate)."""
-    try:
-        while True:
-            try:
-                event = next(stage_events)
-            except StopIteration as stop:
-                return stop.value
-            if isinstance(event, StageFinished):
-                timings[event.stage] = event.seconds
-            yield event
-    finally:
-        stage_events.close()
 
 
 def collect(events: Iterator[Event]) -> list[Event]:

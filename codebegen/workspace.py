@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 
 from codebegen.errors import OutputError
-from codebegen.iteration.base import is_codebegen_project, project_files, read_base, write_base
+from codebegen.merge_base import is_codebegen_project, project_files, read_base, write_base
 
 
 def check_output_dir(out_dir: Path, *, force: bool) -> None:

@@ -11,11 +11,13 @@ import json
 
 import pytest
 
+from codebegen.evaluation import agreement
 from codebegen.events import Coverage, SpecArtifact, Warning
 from codebegen.gate.trust_report import Check, TrustReport
 from codebegen.models.fake import FakeBackend
 from codebegen.parsing import coverage
 from codebegen.parsing.reading import read_prompt, type_from_words
+from codebegen.parsing.repair import complete
 from codebegen.stages.parse import MAX_SPEC_TOKENS, parse_stage, spec_token_budget
 from codebegen.studio.schema_table import coverage_markdown
 
@@ -169,7 +171,7 @@ def test_each_kind_of_gap_is_flagged_with_the_prompts_words(remove, kind, words)
 def test_the_second_pass_adds_what_a_model_left_out_and_moves_nothing_wrongly() -> None:
     spec = {"name": "x", "auth": False, "entities": [{"name": "Walker", "owned": False, "fields": [
         {"name": "name", "type": "str"}, {"name": "start_time", "type": "int"}]}], "relationships": []}  # fmt: skip
-    warnings = coverage.complete(spec, read_prompt(WALKS))
+    warnings = complete(spec, read_prompt(WALKS))
     assert coverage.check(WALKS, spec).complete
     walker = next(e for e in spec["entities"] if e["name"] == "Walker")
     assert [f["name"] for f in walker["fields"]] == ["name", "phone_number"]  # start_time belongs to Walk
@@ -184,13 +186,13 @@ def test_agreement_counts_flags_and_false_alarms() -> None:
              "Walk": {"start_time": "datetime", "duration_minutes": "int"}},
              "relationships": [["Walk", "Walker", "many_to_one"], ["Walk", "Dog", "many_to_one"]]}]  # fmt: skip
     lacking = {"entities": [{"name": "Walker", "fields": [{"name": "name", "type": "str"}]}], "relationships": []}
-    got = coverage.agreement(gold, {"a": lacking})
+    got = agreement(gold, {"a": lacking})
     assert got["coverage_gap"] == 1 + 2 + 2  # phone_number, Dog, Walk, two links
     assert got["coverage_flag_rate"] == 1.0 and got["coverage_false_alarms"] == 0
     full = {"entities": [{"name": n, "fields": [{"name": f, "type": t} for f, t in fs.items()]}
                          for n, fs in gold[0]["entities"].items()],
             "relationships": [{"source": s, "target": t, "kind": k} for s, t, k in gold[0]["relationships"]]}  # fmt: skip
-    assert coverage.agreement(gold, {"a": full})["coverage_gap"] == 0
+    assert agreement(gold, {"a": full})["coverage_gap"] == 0
 
 
 # --- where the check is shown ---------------------------------------------------------------------
@@ -260,7 +262,7 @@ def test_a_change_request_is_read_and_checked_the_same_way() -> None:
     before = {"entities": [{"name": "Task", "fields": [{"name": "title", "type": "str"}]}], "relationships": []}
     cov = coverage.check(request, before)
     assert [i.line() for i in cov.missing] == ['not in the spec: Task.priority ("a priority (low, medium, high)")']
-    coverage.complete(before, read_prompt(request))
+    complete(before, read_prompt(request))
     assert coverage.check(request, before).complete
 
 
@@ -462,7 +464,7 @@ def test_agreement_judges_the_spec_by_the_scorers_matching_and_the_right_gold_en
              "relationships": [["DoctorHospital", "Doctor", "many_to_one"], ["DoctorHospital", "Hospital", "many_to_one"]]}]  # fmt: skip
     spec = _spec({"Doctor": ["name"], "Hospital": ["name"], "Assignment": ["title", "max_score"]})
     details: list[str] = []
-    got = coverage.agreement(gold, {"a": spec}, details)
+    got = agreement(gold, {"a": spec}, details)
     assert "a: not flagged: Assignment.maximum_score" not in details  # max_score is it, as the scorer says
     assert not any("false alarm" in d and "DoctorHospital" in d for d in details), details  # not the Hospital's
     assert got["coverage_false_alarms"] == 0 and got["coverage_flag_rate"] == 1.0, details

@@ -253,8 +253,8 @@ def test_one_inflector_each_way() -> None:
         assert names.plural(single) == many
         assert names.singular(many) == single
         assert names.singular(single) == single
-    from codebegen.evaluation import _ent_key
     from codebegen.parsing.cleanup import to_entity
+    from codebegen.parsing.matching import scorer_entity_key as _ent_key
 
     assert to_entity("species") == "Species" and to_entity("order items") == "OrderItem"
     assert _ent_key("Species") == _ent_key("species") == "species"

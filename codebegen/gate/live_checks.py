@@ -282,7 +282,7 @@ def _sign_in(client: Any) -> str | None:
     """A bearer token for schemathesis: the gate's admin where there is one (it reaches every route),
     else a fresh user, when the app has an OAuth2 password flow."""
     doc = client.get("/openapi.json").json()
-    token_url = exploits._token_url(doc)
+    token_url = exploits.token_url(doc)
     if not token_url:
         return None
     r = client.post(token_url, data={"username": ADMIN, "password": exploits.PASSWORD})

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from codebegen import templates
+from codebegen.backends import load_backends
 from codebegen.errors import EngineError, OutputError
 from codebegen.events import (
     DocumentArtifact,
@@ -39,15 +40,15 @@ from codebegen.events import (
     StageFinished,
     StageStarted,
     Warning,
+    timed,
 )  # fmt: skip
 from codebegen.gate.project_imports import is_skipped
 from codebegen.gate.verify import project_template, verify
-from codebegen.iteration.base import STATE_DIR, is_codebegen_project, project_files, read_base, write_base
 from codebegen.iteration.change import LazyParser, change_stage
 from codebegen.iteration.diff import SpecDiff, diff_specs
 from codebegen.iteration.merge import HISTORY_DIRS, MergeResult, conflict_hunks, merge_projects
 from codebegen.iteration.migration import document_changes, new_revision, write_document_migration
-from codebegen.pipeline import timed
+from codebegen.merge_base import STATE_DIR, is_codebegen_project, project_files, read_base, write_base
 from codebegen.spec import ProjectSpec, load_spec
 
 DEFAULT_CACHE = Path.home() / ".cache" / "codebegen"
@@ -137,8 +138,6 @@ def iterate(
             if backends is not None:
                 parser = backends["parser"]
             else:
-                from codebegen.pipeline import load_backends
-
                 parser = LazyParser(lambda: load_backends(profile)["parser"])
         the_plan: Plan = yield from timed(plan_stage(project_dir, change, spec=spec, renames=renames, parser=parser),
                                            timings)  # fmt: skip

@@ -12,23 +12,25 @@ Roles: ``parser`` (prompt -> ProjectSpec JSON), ``generator`` (custom logic), ``
 the native runtimes (llamacpp, local) run in a supervised worker process (``worker``): a crash
 or hang there is a ``ModelCrashError`` for the run, never the end of this process.
 
-Modules: ``base`` (Completion, Backend), ``profiles`` (RoleConfig, Profile, load_profile),
-``registry`` (BACKENDS), ``llamacpp`` (the default's runtime: llama.cpp + GGUF LoRA adapters from
+Modules: ``base`` (Completion, Backend), ``profiles`` (the configuration only: ROLES,
+RoleConfig, ProfileConfig, read_profile), ``registry`` (BACKENDS, the factory, and Profile:
+a configuration plus the backends it opened; load_profile), ``llamacpp`` (the default's runtime: llama.cpp + GGUF LoRA adapters from
 ``gguf_lora``, thread count from ``threads``), ``local`` (transformers + peft), ``decode`` (the
 transformers step), ``sampling`` (the token loop), ``constraint`` (llguidance JSON mask,
 detokenizer), ``embedded`` (the GGUF default and its conversion cache), ``remote``
 (OpenAI-compatible HTTP), ``fake`` (scripted replies), ``memory`` (GPU fit estimate),
-``worker`` (the supervised worker process and ``WorkerBackend``).
+``worker`` (the supervisor of the worker process and ``WorkerBackend``), ``worker_process``
+(the worker process's own loop).
 Importing this package imports no torch.
 """
 
 from codebegen.errors import ModelError
-from codebegen.models.base import ROLES, Backend, Completion, Message, StreamStats
+from codebegen.models.base import Backend, Completion, Message, StreamStats
 from codebegen.models.fake import EMPTY, INVALID_JSON, NONSENSE, FakeBackend
 from codebegen.models.local import LocalBackend
 from codebegen.models.memory import ModelEstimate, check_fits, estimate_profile
-from codebegen.models.profiles import BUILTIN, Profile, RoleConfig, load_profile
-from codebegen.models.registry import BACKENDS
+from codebegen.models.profiles import BUILTIN, ROLES, ProfileConfig, RoleConfig
+from codebegen.models.registry import BACKENDS, Profile, load_profile
 from codebegen.models.remote import RemoteBackend
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "ModelError",
     "ModelEstimate",
     "Profile",
+    "ProfileConfig",
     "RemoteBackend",
     "RoleConfig",
     "StreamStats",

@@ -1,4 +1,4 @@
-"""What every backend shares: the roles, a chat message, a ``Completion``, the ``Backend`` contract.
+"""What every backend shares: a chat message, a ``Completion``, the ``Backend`` contract.
 
 A backend answers one role with one main method, ``complete``, and its streaming twin ``stream``
 (text deltas as they are produced). It owns no prompts and no parsing: the stages build the
@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING, Any
 from codebegen.errors import ModelError
 
 if TYPE_CHECKING:
-    from codebegen.models.profiles import Profile
-
-ROLES: tuple[str, ...] = ("parser", "generator", "reviewer", "docs")
+    from codebegen.models.profiles import ProfileConfig
 
 Message = dict[str, str]
 """One chat message: ``{"role": "system" | "user" | "assistant", "content": "..."}``."""
@@ -59,7 +57,7 @@ class Backend(ABC):
 
     @classmethod
     @abstractmethod
-    def open(cls, role: str, profile: Profile) -> Backend:
+    def open(cls, role: str, profile: ProfileConfig) -> Backend:
         """Build the backend for ``role`` from its entry in ``profile`` (loading what it needs)."""
 
     @abstractmethod

@@ -19,7 +19,7 @@ from codebegen.errors import ModelError
 from codebegen.models.base import Backend, Completion, Message, StopMatcher, StreamStats, check_messages
 
 if TYPE_CHECKING:
-    from codebegen.models.profiles import Profile
+    from codebegen.models.profiles import ProfileConfig
 
 Reply = str | Completion | BaseException
 Script = Sequence[Reply] | Callable[[list[Message], dict[str, Any] | None], Reply]
@@ -42,7 +42,7 @@ class FakeBackend(Backend):
         self._next = 0
 
     @classmethod
-    def open(cls, role: str, profile: Profile) -> FakeBackend:
+    def open(cls, role: str, profile: ProfileConfig) -> FakeBackend:
         cfg = profile.roles[role]
         return cls(cfg.script, role=role, model=cfg.model or "fake")
 

@@ -43,7 +43,7 @@ from codebegen.models.base import Backend, Message, StreamStats, check_messages
 from codebegen.models.profiles import EMBEDDED, RoleConfig
 
 if TYPE_CHECKING:
-    from codebegen.models.profiles import Profile
+    from codebegen.models.profiles import ProfileConfig
 
 
 def available() -> bool:
@@ -241,7 +241,7 @@ class LlamaCppBackend(Backend):
         self.eos_ids = sorted({i for i in (tok.eos_token_id, loaded.llm.token_eos()) if i is not None and i >= 0})
 
     @classmethod
-    def open(cls, role: str, profile: Profile) -> Backend:
+    def open(cls, role: str, profile: ProfileConfig) -> Backend:
         cfg = profile.roles[role]
         if not available():
             return _fallback(role, profile)
@@ -290,7 +290,7 @@ class LlamaCppBackend(Backend):
                                   stop=stop, schema=schema, eos_ids=self.eos_ids, stats=stats)  # fmt: skip
 
 
-def _fallback(role: str, profile: Profile) -> Backend:
+def _fallback(role: str, profile: ProfileConfig) -> Backend:
     """Without llama-cpp-python, run the profile's llamacpp roles on transformers (slower; said once)."""
     import warnings
 

@@ -26,7 +26,7 @@ from codebegen.models.base import Backend, Message, StreamStats, check_messages
 from codebegen.models.profiles import EMBEDDED, RoleConfig
 
 if TYPE_CHECKING:
-    from codebegen.models.profiles import Profile
+    from codebegen.models.profiles import ProfileConfig
 
 
 @dataclass
@@ -208,7 +208,7 @@ class LocalBackend(Backend):
         self.eos_ids = [i for i in {*ids, base.tokenizer.eos_token_id} if i is not None]
 
     @classmethod
-    def open(cls, role: str, profile: Profile) -> LocalBackend:
+    def open(cls, role: str, profile: ProfileConfig) -> LocalBackend:
         cfg = profile.roles[role]
         adapters = profile.shared_adapters(role)  # all of them now, so the base is built once
         if cfg.device != "cpu" and not getattr(profile, "_memory_checked", False):

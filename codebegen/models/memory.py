@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from codebegen.errors import ModelError
 
 if TYPE_CHECKING:
-    from codebegen.models.profiles import Profile, RoleConfig
+    from codebegen.models.profiles import ProfileConfig, RoleConfig
 
 GIB = 1024**3
 BYTES_PER_PARAM = {"none": None, "int8": 1.0, "bnb-8bit": 1.0, "bnb-4bit": 0.55}  # 4-bit: + scales
@@ -97,7 +97,7 @@ def estimate(config: Any, cfg: RoleConfig, roles: tuple[str, ...], name: str) ->
     return ModelEstimate(name, roles, params, int(params * per_param), kv)
 
 
-def estimate_profile(profile: Profile, roles: list[str] | None = None) -> list[ModelEstimate]:
+def estimate_profile(profile: ProfileConfig, roles: list[str] | None = None) -> list[ModelEstimate]:
     """One estimate per distinct base among ``roles`` (default: all local roles off the CPU)."""
     groups: dict[tuple[Any, ...], list[str]] = {}
     for role, cfg in profile.roles.items():
@@ -138,7 +138,7 @@ def check_fits(estimates: list[ModelEstimate], devices: list[tuple[str, int]]) -
     )
 
 
-def check_profile_fits(profile: Profile, roles: list[str] | None = None) -> None:
+def check_profile_fits(profile: ProfileConfig, roles: list[str] | None = None) -> None:
     """The check the local backend runs before placing models on a GPU."""
     estimates = estimate_profile(profile, roles)
     devices = device_memory()

@@ -15,8 +15,10 @@ A profile file (YAML or JSON) may start from one of them and override any role::
     roles:
       parser: {backend: local, model: ./my-llama, adapter: ./parser-lora, dtype: bfloat16, device: cuda}
 
-Relative paths in a file are relative to the file. This module reads files and checks
-shapes; it loads no model (``Profile.backend`` does, once, through the registry; a role whose
+Relative paths in a file are relative to the file. This module is configuration only: it
+reads files and checks shapes into a ``ProfileConfig`` (``read_profile``) and imports no
+backend. Opening a role's backend, once per profile, is the registry's
+(``codebegen.models.registry``: ``load_profile`` and ``Profile.backend``; a role whose
 ``in_worker()`` is true is opened in the supervised model worker, ``codebegen.models.worker``).
 """
 
@@ -29,8 +31,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from codebegen.errors import ModelError
-from codebegen.models.base import ROLES, Backend
 
+ROLES: tuple[str, ...] = ("parser", "generator", "reviewer", "docs")
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # built-in profiles' adapter paths are relative to it
 DEFAULT_CACHE_DIR = Path("~/.cache/codebegen/models")
 NATIVE_BACKENDS = ("llamacpp", "local")  # native code (llama.cpp, torch) that can crash: run in the worker
@@ -108,35 +110,22 @@ BUILTIN: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
-class Profile:
-    """Four role configs plus the backends opened from them (lazily, once per profile)."""
+class ProfileConfig:
+    """A profile's name, its four role configs and the model cache directory: what a backend
+    reads when it opens a role. ``codebegen.models.registry.Profile`` adds the backends."""
 
     def __init__(self, name: str, roles: dict[str, RoleConfig], *, cache_dir: Path | None = None) -> None:
         self.name = name
         self.roles = roles
         self.cache_dir = (cache_dir or DEFAULT_CACHE_DIR).expanduser()
-        self._backends: dict[str, Backend] = {}
 
     def __repr__(self) -> str:
         return f"Profile({self.name!r}, {', '.join(f'{r}={c.backend}:{c.model}' for r, c in self.roles.items())})"
 
-    def backend(self, role: str) -> Backend:
-        """The backend answering ``role``, opened on first use."""
+    def check_role(self, role: str) -> None:
+        """Raise ModelError for a role the profile does not have."""
         if role not in self.roles:
             raise ModelError(f"unknown role {role!r}", hint=f"use one of: {', '.join(ROLES)}")
-        if role not in self._backends:
-            from codebegen.models.registry import BACKENDS
-
-            name = self.roles[role].backend
-            if name not in BACKENDS:
-                raise ModelError(f"unknown backend {name!r} for role {role}", hint=f"use one of: {', '.join(BACKENDS)}")
-            if self.roles[role].in_worker():
-                from codebegen.models.worker import WorkerBackend
-
-                self._backends[role] = WorkerBackend.open(role, self)
-            else:
-                self._backends[role] = BACKENDS[name].open(role, self)
-        return self._backends[role]
 
     def shared_adapters(self, role: str) -> dict[str, str]:
         """Role -> adapter directory for ``role`` and every role that shares its base (same backend
@@ -152,20 +141,13 @@ class Profile:
             if c.backend == cfg.backend and c.base_key() == cfg.base_key() and c.adapter_present()
         }
 
-    def use(self, role: str, backend: Backend) -> Profile:
-        """Answer ``role`` with an already-built backend (e.g. a scripted ``FakeBackend``)."""
-        if role not in self.roles:
-            raise ModelError(f"unknown role {role!r}", hint=f"use one of: {', '.join(ROLES)}")
-        self._backends[role] = backend
-        return self
 
-
-def load_profile(
+def read_profile(
     name_or_path: str | Path = "default",
     overrides: dict[str, dict[str, Any]] | None = None,
     *,
     cache_dir: str | Path | None = None,
-) -> Profile:
+) -> ProfileConfig:
     """A built-in profile by name, or a YAML/JSON profile file; ``overrides`` patch roles last.
 
     ``overrides`` maps a role (or ``"*"`` for all roles) to fields of ``RoleConfig``.
@@ -206,7 +188,7 @@ def load_profile(
             f"profile {source}: {'.'.join(map(str, first['loc']))}: {first['msg']}", hint="fix the profile entry"
         ) from None
     name = source if source in BUILTIN else Path(source).stem
-    return Profile(name, roles, cache_dir=Path(cache_dir) if cache_dir else None)
+    return ProfileConfig(name, roles, cache_dir=Path(cache_dir) if cache_dir else None)
 
 
 def _read_file(path: Path) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from codebegen.errors import ModelError
 from codebegen.models.base import Backend, Message, StopMatcher, StreamStats, check_messages
 
 if TYPE_CHECKING:
-    from codebegen.models.profiles import Profile
+    from codebegen.models.profiles import ProfileConfig
 
 RETRY_STATUS = {408, 409, 429, 500, 502, 503, 504}
 
@@ -48,7 +48,7 @@ class RemoteBackend(Backend):
         self._sleep = sleep
 
     @classmethod
-    def open(cls, role: str, profile: Profile) -> RemoteBackend:
+    def open(cls, role: str, profile: ProfileConfig) -> RemoteBackend:
         cfg = profile.roles[role]
         if not cfg.base_url or not cfg.model:
             raise ModelError(f"the remote {role} role needs base_url and model", hint="set both in the profile")

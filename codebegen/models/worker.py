@@ -4,13 +4,13 @@ llama.cpp and torch are native code; a segfault, an abort, the kernel's out-of-m
 hang in them would otherwise end the CLI or the studio process serving every visitor. Roles whose
 ``RoleConfig.in_worker()`` is true (the default for ``llamacpp`` and ``local``) are answered by a
 ``WorkerBackend``: a ``Backend`` that forwards each ``stream`` call over a pipe to one worker
-process per host process (``supervisor()``; ``python -m codebegen.models.worker``), which holds
+process per host process (``supervisor()``; ``python -m codebegen.models.worker_process``), which holds
 every such role's backend as the host did before (the four roles of the default share one
 loaded model there). The worker streams the
 text deltas back one message each.
 
 Owns the worker's life: started lazily (a fresh interpreter, so no lock or thread of the host is
-inherited) when the first role is opened (``Profile.backend``, which loads the model there),
+inherited) when the first role is opened (``WorkerBackend.open``, which loads the model there),
 restarted on the next call after it died, stopped when a call passes its deadline
 (``RoleConfig.deadline_s``; loading has ``LOAD_DEADLINE_S``). The pipe is a socket pair; the
 worker exits when the host's end closes, so it never outlives its host for long. A death or a
@@ -37,7 +37,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -48,7 +47,7 @@ from codebegen.errors import EngineError, ModelCrashError, ModelError
 from codebegen.models.base import Backend, Message, StreamStats, check_messages
 
 if TYPE_CHECKING:
-    from codebegen.models.profiles import Profile
+    from codebegen.models.profiles import ProfileConfig
 
 LOAD_DEADLINE_S = 1800.0  # loading a big model from a slow disk takes minutes; a hang still ends
 CANCEL_DEADLINE_S = 30.0  # a cancelled decode stops at its next token
@@ -122,13 +121,13 @@ class ModelWorker:
     # -- the process
 
     def _start(self) -> None:
-        # its own interpreter (``python -m codebegen.models.worker FD``), not multiprocessing's spawn, which
+        # its own interpreter (``python -m codebegen.models.worker_process FD``), not multiprocessing's spawn, which
         # re-runs the host's main script: a script without ``if __name__ == "__main__"`` would recurse
         ours, theirs = socket.socketpair()
         root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "codebegen.models.worker", str(theirs.fileno())],
+            proc = subprocess.Popen([sys.executable, "-m", "codebegen.models.worker_process", str(theirs.fileno())],
                                     pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env)  # fmt: skip
         finally:
             theirs.close()
@@ -270,7 +269,7 @@ def _stop_at_exit() -> None:
         _SUPERVISOR._kill()
 
 
-def profile_payload(profile: Profile) -> tuple[str, dict[str, Any]]:
+def profile_payload(profile: ProfileConfig) -> tuple[str, dict[str, Any]]:
     """A key and the picklable description of ``profile`` the worker rebuilds it from."""
     payload = {
         "name": profile.name,
@@ -284,7 +283,7 @@ def profile_payload(profile: Profile) -> tuple[str, dict[str, Any]]:
 class WorkerBackend(Backend):
     """A role answered in the model worker; streams exactly what the backend there streams."""
 
-    def __init__(self, role: str, profile: Profile, worker: ModelWorker) -> None:
+    def __init__(self, role: str, profile: ProfileConfig, worker: ModelWorker) -> None:
         cfg = profile.roles[role]
         self.role = role
         self.model_name = cfg.model or cfg.backend  # the worker's names replace these once it opened the role
@@ -295,7 +294,7 @@ class WorkerBackend(Backend):
         self.worker = worker
 
     @classmethod
-    def open(cls, role: str, profile: Profile) -> WorkerBackend:
+    def open(cls, role: str, profile: ProfileConfig) -> WorkerBackend:
         backend = cls(role, profile, supervisor())
         backend.worker.open(backend)  # loads now, as an in-process backend does; errors arrive as themselves
         return backend
@@ -315,93 +314,4 @@ class WorkerBackend(Backend):
         return self.worker.stream(self, check_messages(messages), options, stats)
 
 
-# -- the worker process
-
-
-def serve(conn: Connection) -> None:
-    """The worker's loop: open backends, stream calls, until the host's end of the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the host's to handle; it stops us
-    profiles: dict[str, Any] = {}
-    while True:
-        try:
-            _handle(conn, profiles, conn.recv())
-        except (EOFError, OSError):  # the host's end closed (it exited, or killed us): nothing to answer
-            return
-
-
-def _handle(conn: Connection, profiles: dict[str, Any], message: tuple[Any, ...]) -> None:
-    from codebegen.models.profiles import Profile, RoleConfig
-
-    kind, call = message[0], message[1]
-    if kind == "open":
-        _, _, key, payload, role = message
-        try:
-            if key not in profiles:
-                roles = {r: RoleConfig(**{**d, "worker": False, "fault": None}) for r, d in payload["roles"].items()}
-                profiles[key] = Profile(payload["name"], roles, cache_dir=Path(payload["cache_dir"]))
-            backend = profiles[key].backend(role)
-            conn.send(("opened", call, backend.model_name, backend.adapter_name))
-        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the host
-            _send_error(conn, call, exc)
-    elif kind == "stream":
-        _, _, key, role, messages, options, fault = message
-        _stream(conn, call, profiles[key].backend(role), messages, options, fault)
-    # a "cancel" for a call that already ended needs nothing
-
-
-def _stream(conn: Connection, call: int, backend: Backend, messages: list[Message], options: dict[str, Any],
-            fault: str | None) -> None:  # fmt: skip
-    stats = StreamStats()
-    kind, _, after = (fault or "").partition("@")
-    after_n = int(after or 1)
-    deltas = backend.stream(messages, stats=stats, **options)
-    n = 0
-    try:
-        for delta in deltas:
-            conn.send(("delta", call, delta))
-            n += 1
-            if kind and n >= after_n:
-                _fault(kind)
-            if conn.poll() and conn.recv()[0] == "cancel":
-                break
-    except BaseException as exc:  # noqa: BLE001
-        _send_error(conn, call, exc)
-        return
-    finally:
-        close = getattr(deltas, "close", None)
-        if close is not None:
-            close()
-    if kind:  # the call ended before the N-th delta: fault at its end
-        _fault(kind)
-    conn.send(("end", call, {"tokens_in": stats.tokens_in, "tokens_out": stats.tokens_out,
-                             "finish_reason": stats.finish_reason, "first_token_s": stats.first_token_s,
-                             "extra": stats.extra}))  # fmt: skip
-
-
-def _send_error(conn: Connection, call: int, exc: BaseException) -> None:
-    if isinstance(exc, EngineError):
-        conn.send(("error", call, type(exc).__name__, exc.message, exc.hint))
-    else:
-        conn.send(("bug", call, "".join(traceback.format_exception(exc))))
-
-
-def _fault(kind: str) -> None:
-    """The test hook's ways for a native runtime to go wrong."""
-    if kind == "abort":
-        os.abort()
-    elif kind == "segv":
-        os.kill(os.getpid(), signal.SIGSEGV)
-    elif kind == "kill":
-        os.kill(os.getpid(), signal.SIGKILL)
-    elif kind == "exit":
-        os._exit(3)
-    elif kind == "hang":
-        while True:
-            time.sleep(3600)
-    time.sleep(5)  # a signal is delivered at once; never go on decoding after a fault
-
-
 __all__ = ["LOAD_DEADLINE_S", "ModelWorker", "WorkerBackend", "profile_payload", "supervisor"]
-
-if __name__ == "__main__":  # started by ModelWorker._start with the socket's file descriptor
-    serve(Connection(int(sys.argv[1])))

@@ -73,7 +73,7 @@ def to_entity(text: str) -> str:
     return name if name[:1].isalpha() else "E" + name
 
 
-def _entity_name(raw: str, warnings: list[str]) -> str:
+def entity_name(raw: str, warnings: list[str]) -> str:
     """A PascalCase singular entity name (or ""). Reserved words and names the templates use are
     kept: generated code gives them a code-side name (``codebegen.names``); only a one-letter name,
     which says nothing, is lengthened."""
@@ -86,7 +86,7 @@ def _entity_name(raw: str, warnings: list[str]) -> str:
     return name
 
 
-def _field_name(raw: str, warnings: list[str], where: str) -> str | None:
+def field_name(raw: str, warnings: list[str], where: str) -> str | None:
     name = to_snake(raw)
     if not name:
         warnings.append(f"{where}: dropped a field without a usable name ({raw!r})")
@@ -150,7 +150,7 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
     for item in _as_list(raw.get("entities")):
         if not isinstance(item, dict):
             continue
-        name = _entity_name(item.get("name", ""), warnings)
+        name = entity_name(item.get("name", ""), warnings)
         if not name:
             warnings.append(f"dropped an entity without a usable name ({item.get('name')!r})")
             continue
@@ -164,7 +164,7 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
         for f in _as_list(item.get("fields")):
             if not isinstance(f, dict):
                 continue
-            fname = _field_name(f.get("name", ""), warnings, f"entity {name!r}")
+            fname = field_name(f.get("name", ""), warnings, f"entity {name!r}")
             if fname is None:
                 continue
             if fname in IMPLICIT_FIELDS or fname in ("user_id", "created_by"):
@@ -217,7 +217,7 @@ def clean_spec(raw: Any, prompt: str = "") -> tuple[dict[str, Any], list[str]]:
             r = {"source": r[0], "target": r[1], "kind": r[2]}
         if not isinstance(r, dict):
             continue
-        source, target = _entity_name(r.get("source", ""), []), _entity_name(r.get("target", ""), [])
+        source, target = entity_name(r.get("source", ""), []), entity_name(r.get("target", ""), [])
         kind = str(r.get("kind", "many_to_one")).strip().lower().replace(" ", "_")
         kind = KIND_SYNONYMS.get(kind, kind)
         if kind not in ("many_to_one", "one_to_many", "one_to_one", "many_to_many"):

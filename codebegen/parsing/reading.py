@@ -115,6 +115,17 @@ class Reading:
     def thing(self, name: str) -> Thing | None:
         return next((t for t in self.things if t.name == name), None)
 
+    def other_names(self) -> dict[str, tuple[str, ...]]:
+        """Each thing's other names, none of which is another described thing ("order items" is no Order)."""
+        things = {t.name for t in self.things}
+        return {t.name: tuple(a for a in t.aliases if a not in things) for t in self.things}
+
+
+def quote(words: str, limit: int = 80) -> str:
+    """The prompt's words on one line, cut to ``limit`` characters, for a message that quotes them."""
+    words = re.sub(r"\s+", " ", words).strip()
+    return words if len(words) <= limit else words[: limit - 1] + "…"
+
 
 # --- types from words -------------------------------------------------------------------------
 
@@ -1004,4 +1015,4 @@ def _mark_ownership(text: str, reading: Reading) -> None:
                 thing.owned = sentence
 
 
-__all__ = ["Attribute", "Reading", "Thing", "read_prompt", "type_from_words"]
+__all__ = ["Attribute", "Reading", "Thing", "quote", "read_prompt", "type_from_words"]

@@ -19,7 +19,7 @@ from typing import Any
 from codebegen import names
 from codebegen.errors import ModelError, PromptError, SpecError
 from codebegen.events import Coverage, Event, SpecArtifact, StageFinished, StageStarted, Warning
-from codebegen.parsing import admission, coverage
+from codebegen.parsing import admission, coverage, repair
 from codebegen.parsing.cleanup import clean_spec
 from codebegen.parsing.grounding import described_entities, entity_candidates, grounded_schema
 from codebegen.parsing.reading import read_prompt
@@ -272,7 +272,7 @@ def parse_stage(prompt: str, backend: Any) -> Generator[Event, None, ProjectSpec
     for w in warnings:
         yield Warning("parse", w)
     model_only = copy.deepcopy(spec_data)
-    for w in coverage.reconcile(spec_data, reading, text):  # the prompt's words first, the model fills in
+    for w in repair.reconcile(spec_data, reading, text):  # the prompt's words first, the model fills in
         yield Warning("parse", w)
     for w in _dedupe_and_break_cycles(spec_data):
         yield Warning("parse", w)

@@ -39,7 +39,8 @@ from codebegen.spec import ProjectSpec
 from codebegen.studio.billing.quota import QuotaExceeded
 from codebegen.studio.history import RunRow
 from codebegen.studio.jobs import Jobs
-from codebegen.studio.limits import RateLimited, admission
+from codebegen.studio.limits import admission
+from codebegen.studio.rate_limited import RateLimited
 from codebegen.studio.settings import StudioSettings
 from codebegen.studio.store import ORG_PREFIX, SCOPES, AccessError, ApiKey, Store
 from codebegen.studio.users import account

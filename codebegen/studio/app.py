@@ -21,8 +21,8 @@ from codebegen.studio.pages import account, export, generate, history
 from codebegen.studio.pages import preview as preview_page
 from codebegen.studio.pages.generate import Studio
 from codebegen.studio.settings import StudioSettings, get_settings
+from codebegen.studio.sign_in import login_controls
 from codebegen.studio.store import open_store
-from codebegen.studio.users import login_controls
 
 CSS = """
 .file-tree .wrap { flex-direction: column; flex-wrap: nowrap; max-height: 560px; overflow-y: auto; }

@@ -1,6 +1,7 @@
 """Sign-in with the studio's own login providers: GitHub (OAuth2) and OpenID Connect providers (authlib).
 
-Owns the routes under ``/auth`` and the session cookie's contents. ``/auth/login/<provider>``
+Owns the routes under ``/auth``, the session cookie's contents and the providers' sign-in links
+(``codebegen.studio.sign_in`` shows them). ``/auth/login/<provider>``
 sends the browser to the provider with a fresh ``state`` and a PKCE challenge (S256), both kept
 in the signed session cookie; ``/auth/callback/<provider>`` lets authlib check the ``state``
 against the session (a forged or replayed one is refused: the session holds each state once),
@@ -24,7 +25,6 @@ import html
 from typing import Any
 from urllib.parse import quote
 
-import gradio as gr
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -73,7 +73,8 @@ def _oauth(settings: StudioSettings) -> Any:
     return oauth
 
 
-def _label(settings: StudioSettings, name: str) -> str:
+def provider_label(settings: StudioSettings, name: str) -> str:
+    """A provider's name as the pages show it ("GitHub", an OpenID provider's label)."""
     if name == "github":
         return "GitHub"
     return next((p.label or p.name for p in settings.oidc_providers if p.name == name), name)
@@ -88,10 +89,11 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     )
 
 
-def _sign_in_links(settings: StudioSettings) -> str:
+def sign_in_links(settings: StudioSettings) -> str:
+    """One "Sign in with ..." link per configured provider (HTML)."""
     return " ".join(
         f"<a class='sign-in' id='sign-in-{n}' href='/auth/login/{n}' target='_self'>Sign in with "
-        f"{html.escape(_label(settings, n))}</a>"
+        f"{html.escape(provider_label(settings, n))}</a>"
         for n in settings.providers
     )
 
@@ -138,9 +140,9 @@ def router(store: Store, settings: StudioSettings) -> APIRouter:
         except OAuthError as exc:
             return _page(
                 "Sign-in refused",
-                f"<p id='auth-error'>The sign-in with {html.escape(_label(settings, provider))} was refused: "
+                f"<p id='auth-error'>The sign-in with {html.escape(provider_label(settings, provider))} was refused: "
                 f"{html.escape(exc.error or '')} {html.escape(exc.description or '')}</p>"
-                f"<p>{_sign_in_links(settings)}</p>",
+                f"<p>{sign_in_links(settings)}</p>",
                 400,
             )
         except Exception as exc:  # noqa: BLE001 - a provider that answered nonsense: refuse, say so
@@ -163,7 +165,7 @@ def router(store: Store, settings: StudioSettings) -> APIRouter:
         if info is None:
             request.session["next"] = f"/auth/invite/{quote(token)}"
             return _page(
-                "Sign in to join", f"<p>Sign in to accept this invitation.</p><p>{_sign_in_links(settings)}</p>", 401
+                "Sign in to join", f"<p>Sign in to accept this invitation.</p><p>{sign_in_links(settings)}</p>", 401
             )
         try:
             org = await run_in_threadpool(store.accept, token, str(info["id"]))
@@ -190,26 +192,3 @@ def router(store: Store, settings: StudioSettings) -> APIRouter:
         return RedirectResponse("/", 303)
 
     return routes
-
-
-def account_controls(settings: StudioSettings) -> None:
-    """The top of the page with login providers on: the sign-in links, or who is signed in, where, and sign-out."""
-    bar = gr.HTML(elem_id="signed-in")
-
-    def who(request: gr.Request) -> str:
-        from codebegen.studio.users import _session, signed_in
-
-        info = account(_session(request))
-        if info is None:
-            return f"<p><b>Sign in to generate.</b> {_sign_in_links(settings)}</p>"
-        owner = signed_in(request, settings) or ""
-        where = f"organization <b id='workspace'>{html.escape(owner[4:])}</b>" if owner.startswith("org:") else (
-            "<b id='workspace'>your own workspace</b>"
-        )  # fmt: skip
-        return (
-            f"<p>Signed in as <b id='signed-in-name'>{html.escape(str(info.get('name') or info['id']))}</b> "
-            f"({html.escape(_label(settings, str(info.get('provider', ''))))}) · working in {where} · "
-            f"<a id='sign-out' href='/auth/logout' target='_self'>Sign out</a></p>"
-        )
-
-    bar.attach_load_event(who, None)

@@ -6,8 +6,8 @@ already started ``runs_per_hour`` runs in the last hour (0: no limit, the local 
 otherwise lets the caller start the run while it holds the lock, so two clicks of one visitor
 cannot both slip under the limit. Runs are counted from the history's ledger of starts, which
 outlives deleted runs and restarts. The REST API adds ``check_key``: at most ``api_runs_per_hour_per_key`` runs an hour per API key,
-from the same ledger. A refused run is ``RateLimited``, with the seconds until one more is allowed
-(the API's ``Retry-After``). It knows neither Gradio nor who the user is: the handlers
+from the same ledger. A refused run is ``RateLimited`` (``codebegen.studio.rate_limited``), with the seconds until one
+more is allowed (the API's ``Retry-After``). It knows neither Gradio nor who the user is: the handlers
 pass the id ``codebegen.studio.users`` gave them and turn the error into ``gr.Error``.
 """
 
@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from codebegen.errors import EngineError, PromptError
+from codebegen.errors import PromptError
 from codebegen.studio.history import History, utc_now
+from codebegen.studio.rate_limited import RateLimited
 from codebegen.studio.settings import StudioSettings
 
 WINDOW = timedelta(hours=1)
@@ -63,14 +64,6 @@ def _refuse_over(starts: list[datetime], limit: int, now: datetime, who: str, pe
             f"(at {free_at:%H:%M} UTC); past runs stay on the History page",
             retry_after_s=max(1, math.ceil((free_at - now).total_seconds())),
         )
-
-
-class RateLimited(EngineError):
-    """A run refused by a rate limit; ``retry_after_s``: seconds until one more is allowed (HTTP Retry-After)."""
-
-    def __init__(self, message: str, *, hint: str = "", retry_after_s: int) -> None:
-        super().__init__(message, hint=hint)
-        self.retry_after_s = retry_after_s
 
 
 @contextmanager

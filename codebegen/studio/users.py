@@ -18,7 +18,8 @@ is asking (the limits count them); ``signed_in``/``current_user`` whose runs the
 
 The profile is read from the request's Starlette session directly, the way Gradio injects
 ``gr.OAuthProfile`` (expired sessions count as signed out), not through ``gr.Request``'s
-attribute proxy, which fails on list-valued claims such as an ID token's ``aud``.
+attribute proxy, which fails on list-valued claims such as an ID token's ``aud``. The sign-in
+widgets on the page are ``codebegen.studio.sign_in``'s.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ SESSION_USER = "user"  # codebegen.studio.auth's sign-in: {"id", "name", "provid
 SESSION_WORKSPACE = "workspace"  # an organization id the person works in, or absent (their own)
 
 
-def _session(request: gr.Request | None) -> Mapping[str, Any]:
+def request_session(request: gr.Request | None) -> Mapping[str, Any]:
+    """The request's Starlette session (empty without one)."""
     raw = getattr(request, "request", None) if request is not None else None
     scope = getattr(raw, "scope", None)
     if isinstance(scope, dict):
@@ -48,7 +50,7 @@ def _session(request: gr.Request | None) -> Mapping[str, Any]:
 
 def hf_username(request: gr.Request | None) -> str | None:
     """The signed-in Hugging Face username of the request's session, or None."""
-    info = _session(request).get("oauth_info")
+    info = request_session(request).get("oauth_info")
     if not isinstance(info, Mapping):
         return None
     expires_at = info.get("expires_at")
@@ -70,14 +72,14 @@ def person(request: gr.Request | None, settings: StudioSettings) -> str | None:
         username = hf_username(request)
         return f"{PREFIX}{username}" if username else None
     if settings.accounts:
-        info = account(_session(request))
+        info = account(request_session(request))
         return str(info["id"]) if info else None
     return settings.local_user
 
 
 def _workspace(request: gr.Request | None, settings: StudioSettings, who: str) -> tuple[str, str]:
     """Whose runs ``who`` works on (their own, or the session's organization) and their role there."""
-    org_id = _session(request).get(SESSION_WORKSPACE) if settings.accounts else None
+    org_id = request_session(request).get(SESSION_WORKSPACE) if settings.accounts else None
     if org_id:
         from codebegen.studio.store import ORG_PREFIX, open_store
 
@@ -122,29 +124,3 @@ def current_user(request: gr.Request | None, settings: StudioSettings, need: str
             )
         )
     return owner
-
-
-def login_controls(settings: StudioSettings) -> None:
-    """With login on: the sign-in button and a line on who is signed in and the limits; else nothing."""
-    if settings.accounts:
-        from codebegen.studio.auth import account_controls
-
-        account_controls(settings)
-        return
-    if not settings.login:
-        return
-    limits = f"prompts up to {settings.max_prompt_chars} characters"
-    if settings.runs_per_hour:
-        runs = settings.runs_per_hour
-        limits += f", {runs} run{'s' if runs != 1 else ''} an hour"
-    with gr.Row(equal_height=True):
-        gr.LoginButton(elem_id="login", scale=0, min_width=260)
-        status = gr.Markdown(elem_id="signed-in")
-
-    def who(request: gr.Request) -> str:
-        username = hf_username(request)
-        if username is None:
-            return f"**Sign in with Hugging Face to generate.** Each visitor sees only their own runs; {limits}."
-        return f"Signed in as **{username}**. Your history is yours alone; {limits}."
-
-    status.attach_load_event(who, None)

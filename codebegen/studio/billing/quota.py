@@ -20,7 +20,7 @@ from codebegen.studio.billing.ledger import Account, Ledger
 from codebegen.studio.billing.plans import FREE, Plan, plan, plans
 from codebegen.studio.database import utc_now
 from codebegen.studio.history import History
-from codebegen.studio.limits import RateLimited
+from codebegen.studio.rate_limited import RateLimited
 from codebegen.studio.settings import StudioSettings
 from codebegen.studio.store import ORG_PREFIX
 

@@ -21,7 +21,7 @@ from codebegen.studio.billing.ledger import Ledger
 from codebegen.studio.billing.plans import plans
 from codebegen.studio.billing.quota import UPGRADE_PATH, QuotaExceeded, check, daily, usage
 from codebegen.studio.billing.stripe_api import StripeBilling
-from codebegen.studio.limits import RateLimited
+from codebegen.studio.rate_limited import RateLimited
 from codebegen.studio.settings import StudioSettings
 from codebegen.studio.store import ORG_PREFIX, Store
 
