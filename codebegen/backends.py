@@ -22,7 +22,10 @@ def load_backends(profile: str, overrides: Any = None, cache_dir: Path | None = 
     try:
         from codebegen import models  # the model layer is heavy; import it only when a run needs it
     except ImportError as exc:
-        raise ModelError(f"the model layer cannot be loaded: {exc}", hint="run `make install` again") from None
+        raise ModelError(
+            f"the model layer cannot be loaded: {exc}",
+            hint="install the models extra: pip install 'codebegen[models]' (in a checkout: make install)",
+        ) from None
 
     loaded = models.load_profile(profile, overrides)
     return {role: loaded.backend(role) for role in ROLES}

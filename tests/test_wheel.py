@@ -128,5 +128,12 @@ def test_a_fresh_venv_with_the_wheel_generates_a_verified_project(
     assert "✗ llama.cpp build" in out and "codebegen[models]" in out, out
     assert doctor.returncode != 0
 
+    # the scripted models need no extra; the embedded model names the extra that brings it
+    prompt = "A blog API with posts and comments; users log in"
+    faked = _run(codebegen, "spec", prompt, "--profile", "fake", "--json", cwd=elsewhere, env=env)
+    assert faked.returncode == 0 and json.loads(faked.stdout)["entities"], faked.stderr
+    embedded = _run(codebegen, "spec", prompt, cwd=elsewhere, env=env)
+    assert embedded.returncode != 0 and "codebegen[models]" in embedded.stderr, embedded.stderr
+
     studio = _run(codebegen, "studio", cwd=elsewhere, env=env, timeout=60)
     assert studio.returncode != 0 and "codebegen[studio]" in studio.stderr, studio.stderr

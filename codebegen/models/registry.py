@@ -7,29 +7,58 @@ in the supervised model worker, any other by its class here) and ``Profile``, a 
 configuration (``codebegen.models.profiles``) plus the cache of its opened backends, which
 ``load_profile`` returns: ``profile.backend(role)`` opens a role once per profile.
 
-Importing it loads no heavy library: ``LocalBackend`` imports torch only when it opens.
+Importing it loads no backend module: each is imported when a profile first asks for it, so
+an install without the ``models`` extra still runs the ``fake`` and ``remote`` backends.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from codebegen.errors import ModelError
 from codebegen.models.base import Backend
-from codebegen.models.fake import FakeBackend
-from codebegen.models.llamacpp import LlamaCppBackend
-from codebegen.models.local import LocalBackend
 from codebegen.models.profiles import ProfileConfig, RoleConfig, read_profile
-from codebegen.models.remote import RemoteBackend
 from codebegen.models.worker import WorkerBackend
 
-BACKENDS: dict[str, type[Backend]] = {
-    "local": LocalBackend,
-    "llamacpp": LlamaCppBackend,
-    "remote": RemoteBackend,
-    "fake": FakeBackend,
-}
+
+class _Backends(Mapping[str, type[Backend]]):
+    """Backend name -> class, each module imported when its backend is first asked for.
+
+    The local backends need the ``models`` extra (numpy, torch, llama.cpp); the fake and remote
+    ones do not, so ``--profile fake`` and ``remote`` work on an install without it.
+    """
+
+    def __init__(self, where: dict[str, str]) -> None:
+        self._where = where
+
+    def __getitem__(self, name: str) -> type[Backend]:
+        module, _, cls = self._where[name].partition(":")
+        try:
+            return getattr(importlib.import_module(module), cls)
+        except ImportError as exc:
+            raise ModelError(
+                f"the {name} backend cannot be loaded: {exc}",
+                hint="install the models extra: pip install 'codebegen[models]' (in a checkout: make install)",
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+
+BACKENDS: Mapping[str, type[Backend]] = _Backends(
+    {
+        "local": "codebegen.models.local:LocalBackend",
+        "llamacpp": "codebegen.models.llamacpp:LlamaCppBackend",
+        "remote": "codebegen.models.remote:RemoteBackend",
+        "fake": "codebegen.models.fake:FakeBackend",
+    }
+)
 
 
 def open_backend(role: str, profile: ProfileConfig) -> Backend:
