@@ -113,13 +113,15 @@ def space(tmp_path: Path, runtime_cache: Path, openid_provider: str) -> Iterator
         "CODEBEGEN_STUDIO_RUNS_PER_HOUR": "1",
     }
     where = subprocess.run(
-        [sys.executable, "-c", "import studio; print(studio.__file__)"],
+        [sys.executable, "-c", "import codebegen.studio; print(codebegen.studio.__file__)"],
         cwd=repo,
         env=env,
         capture_output=True,
         text=True,
     )
-    assert where.stdout.strip() == str(repo / "studio" / "__init__.py"), "the Space must serve its staged copy"
+    assert where.stdout.strip() == str(repo / "codebegen" / "studio" / "__init__.py"), (
+        "the Space must serve its staged copy"
+    )
     log = tmp_path / "space.log"
     with log.open("ab") as out:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=repo, env=env, stdout=out, stderr=subprocess.STDOUT)
