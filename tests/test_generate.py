@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from codebegen.generate import generate_project
-from tests.devset import dev_specs
+from tests.helpers.devset import dev_specs
 
 SPECS = dev_specs()
 ON_POSTGRES = ["d01-blog", "d03-tasks", "d05-shop", "d08-rental"]

@@ -13,7 +13,8 @@ import pytest
 from codebegen.gate import sandbox
 from codebegen.gate.sandbox import SandboxError, available
 from codebegen.preview import start_preview
-from tests.test_exploits import pristine  # noqa: F401  (the rendered library project)
+from tests.gate.test_exploits import pristine  # noqa: F401  (the rendered library project)
+from tests.helpers import REPO
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
 
@@ -43,7 +44,7 @@ def test_preview_serves_swagger_and_the_api_and_streams_the_log(pristine: Path, 
 def test_cli_prints_the_url_and_the_log_lines(pristine: Path, runtime_cache: Path, tmp_path: Path) -> None:  # noqa: F811
     proc = subprocess.Popen([sys.executable, "-m", "codebegen.cli", "preview", str(pristine)], stdout=subprocess.PIPE,
                             text=True, env={"PATH": "/usr/bin:/bin", "CODEBEGEN_HOME": str(runtime_cache.parent),  # its runtimes/ is the cache
-                                            "PYTHONPATH": str(Path(__file__).parents[1])})  # fmt: skip
+                                            "PYTHONPATH": str(REPO)})  # fmt: skip
     try:
         first = proc.stdout.readline()
         assert "sandboxed" in first, first

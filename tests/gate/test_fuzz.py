@@ -28,7 +28,8 @@ from codebegen.gate.fuzz import (
 from codebegen.gate.runtime import ensure_runtime
 from codebegen.spec import load_spec
 from codebegen.templates import render_project
-from tests.devset import dev_specs
+from tests.helpers import ALL_FEATURES
+from tests.helpers.devset import dev_specs
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +39,6 @@ SPECS = dev_specs()
 # NUL, empty, wrong types) runs on the all-features fixture, which holds every field type.
 EXAMPLES = CI_EXAMPLES
 PG_SAMPLE = ("d01-blog", "d05-shop")
-ALL_FEATURES = Path(__file__).parent / "fixtures" / "all_features.json"
 
 
 def _project(tmp_path: Path, key: str, runtime_cache: Path) -> tuple[Path, Path]:

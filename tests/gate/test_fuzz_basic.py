@@ -31,14 +31,13 @@ from codebegen.gate.fuzz import (
 from codebegen.gate.runtime import ensure_runtime
 from codebegen.spec import ProjectSpec, load_spec
 from codebegen.templates import load_template, render_project
-from tests.devset import dev_specs
+from tests.helpers import ALL_FEATURES, ROLES
+from tests.helpers.devset import dev_specs
 
 pytestmark = pytest.mark.slow
 
 TEMPLATE = "fastapi_basic"
 SPECS = dev_specs()
-ALL_FEATURES = Path(__file__).parent / "fixtures" / "all_features.json"
-ROLES = Path(__file__).parent / "fixtures" / "roles.json"  # the login user's own fields, refs to User
 
 
 def _project(tmp_path: Path, spec: ProjectSpec, runtime_cache: Path) -> tuple[Path, Path]:

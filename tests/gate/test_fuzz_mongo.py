@@ -19,7 +19,7 @@ import pytest
 from codebegen.gate.fuzz import FUZZ_ADMIN, has_auth, run_schemathesis, serve_project, sign_in
 from codebegen.gate.runtime import ensure_runtime
 from codebegen.templates import render_project
-from tests.devset import dev_specs
+from tests.helpers.devset import dev_specs
 
 pytestmark = pytest.mark.slow
 

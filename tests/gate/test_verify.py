@@ -15,8 +15,9 @@ from codebegen.errors import VerificationError
 from codebegen.gate import exploits
 from codebegen.gate.trust_report import JSON_NAME, MARKDOWN_NAME, TrustReport
 from codebegen.gate.verify import verify
+from tests.helpers import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "verify_project"
+FIXTURE = FIXTURES / "verify_project"
 STATIC = ["spec", "compile", "imports", "lint"]
 
 

@@ -1,0 +1,12 @@
+"""What the test modules share: paths, example specs and prompts, stand-in servers, the studio's
+and the browser's steps, the public dev set. Test modules import from here (or get a fixture from a
+conftest.py), never from one another: tests/test_test_layout.py checks it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
+ALL_FEATURES = FIXTURES / "all_features.json"  # every field type and relationship kind
+ROLES = FIXTURES / "roles.json"  # the login user's own fields, references to User

@@ -18,6 +18,7 @@ from codebegen.parsing import coverage
 from codebegen.parsing.reading import read_prompt, type_from_words
 from codebegen.stages.parse import MAX_SPEC_TOKENS, parse_stage, spec_token_budget
 from codebegen.studio.schema_table import coverage_markdown
+from tests.helpers import REPO
 
 WALKS = (
     "A dog walking service. Walkers have a name and a phone number. Dogs have a name, a breed and an owner name. "
@@ -266,9 +267,8 @@ def test_a_change_request_is_read_and_checked_the_same_way() -> None:
 
 def test_no_training_code_reads_the_evaluation_sets() -> None:
     import re
-    from pathlib import Path
 
-    training = Path(__file__).resolve().parents[1] / "codebegen" / "training"
+    training = REPO / "codebegen" / "training"
     for path in training.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "people_specs" not in text, path  # never named at all

@@ -1,6 +1,6 @@
 """Sign-in with the studio's own providers: GitHub against a local stand-in, OpenID Connect against oidc-provider-mock.
 
-The GitHub provider is exercised against ``tests/studio/github_standin.py``, a small OAuth2
+The GitHub provider is exercised against ``tests/helpers/github_standin.py``, a small OAuth2
 server that behaves as GitHub documents (PKCE checked, codes single use): not GitHub itself.
 The OpenID Connect provider is the real ``oidc-provider-mock`` (discovery, authorize form,
 code exchange, RS256 ID tokens), which Chromium signs in to as three people: two of one
@@ -23,9 +23,9 @@ from codebegen.errors import EngineError
 from codebegen.studio.auth import check_secret
 from codebegen.studio.settings import OidcProvider, StudioSettings
 from codebegen.studio.store import open_store
+from tests.helpers.github_standin import USER, GitHubStandIn
+from tests.helpers.github_standin import serve as serve_standin
 from tests.studio.conftest import Served, free_port, openid_provider_mock, screenshot
-from tests.studio.github_standin import USER, GitHubStandIn
-from tests.studio.github_standin import serve as serve_standin
 from tests.studio.test_api import serve_with
 from tests.studio.test_browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab
 

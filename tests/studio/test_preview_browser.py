@@ -56,7 +56,7 @@ def verified_run(served: Served, tmp_path: Path) -> str:
     """A verified run of Alice's, with the files of a rendered project, as a finished generation leaves it."""
     from codebegen.spec import parse_spec
     from codebegen.templates import render_project
-    from tests.test_verify import SPEC
+    from tests.gate.test_verify import SPEC
 
     project = tmp_path / "library"
     render_project(parse_spec(SPEC), "fastapi_sqlalchemy", project)

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from codebegen.gate.sandbox import available
 from codebegen.studio.preview import Previews, preview_router
-from tests.test_exploits import pristine  # noqa: F401  (the rendered library project)
+from tests.gate.test_exploits import pristine  # noqa: F401  (the rendered library project)
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 

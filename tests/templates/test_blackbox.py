@@ -1,7 +1,7 @@
 """CONTRACT §3 and §3a, black-box: generated apps served by uvicorn, driven over HTTP only.
 
 Each case renders a project, starts it the way its template's manifest says (the same boot
-command the gate uses, in the same runtime environment) and walks it with tests/contract.py.
+command the gate uses, in the same runtime environment) and walks it with tests/helpers/contract.py.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import pytest
 from codebegen.gate.runtime import ensure_runtime
 from codebegen.spec import ProjectSpec, load_spec
 from codebegen.templates import load_template, render_project
-from tests.contract import admin_env, exercise
-from tests.devset import gold_to_spec, load_gold
+from tests.helpers import ALL_FEATURES, ROLES
+from tests.helpers.contract import admin_env, exercise
+from tests.helpers.devset import gold_to_spec, load_gold
 
 TEMPLATES = ["fastapi_sqlalchemy", "fastapi_basic", "fastapi_mongo"]
 
@@ -35,9 +36,9 @@ CASES = {
     "tasks-auth-owned": lambda: _gold("d03-tasks", owned=("Task",)),
     "blog-many-to-many": lambda: _gold("d01-blog", owned=("Comment",)),
     "bookstore-no-auth": lambda: _gold("d02-bookstore"),
-    "all-features": lambda: load_spec(Path(__file__).parent / "fixtures" / "all_features.json"),
+    "all-features": lambda: load_spec(ALL_FEATURES),
     # the login user's own fields, references to User, an Owner beside owned Pets, writable_by any_user
-    "roles-user-owner": lambda: load_spec(Path(__file__).parent / "fixtures" / "roles.json"),
+    "roles-user-owner": lambda: load_spec(ROLES),
 }
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.devset import dev_specs
-from tests.served import served
+from tests.helpers.devset import dev_specs
+from tests.helpers.served import served
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,7 @@ import pytest
 from codebegen.generate import generate_project
 from codebegen.spec import load_spec
 from codebegen.templates import load_template
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.helpers import FIXTURES
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,10 @@ import pytest
 from codebegen.generate import generate_project
 from codebegen.spec import load_spec
 from codebegen.templates import load_template
-from tests.test_safe_defaults import assert_own_random_secrets
+from tests.helpers import FIXTURES
+from tests.templates.test_safe_defaults import assert_own_random_secrets
 
 pytestmark = pytest.mark.slow  # renders two projects (seconds each under load)
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="module")

@@ -13,11 +13,10 @@ import pytest
 from codebegen.generate import generate_project
 from codebegen.spec import load_spec, parse_spec
 from codebegen.templates import load_template, render
-from tests.test_safe_defaults import assert_own_random_secrets
+from tests.helpers import FIXTURES
+from tests.templates.test_safe_defaults import assert_own_random_secrets
 
 pytestmark = pytest.mark.slow  # renders four projects (about 20 s here)
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 @pytest.fixture(scope="module")

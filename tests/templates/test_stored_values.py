@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from codebegen.spec import parse_spec
-from tests.served import served
+from tests.helpers.served import served
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,7 @@ from codebegen import names
 from codebegen.errors import TemplateError
 from codebegen.spec import ProjectSpec, load_spec, parse_spec
 from codebegen.templates import check_supported, list_templates, load_template, render, render_project
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.helpers import FIXTURES
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from codebegen.errors import TemplateError
 from codebegen.generate import generate_project
 from codebegen.spec import load_spec
 from codebegen.templates import Supports, Template, load_template, render
-from tests.devset import dev_specs
+from tests.helpers import ALL_FEATURES
+from tests.helpers.devset import dev_specs
 
 SPECS = dev_specs()
 TEMPLATES = ["fastapi_basic", "fastapi_mongo"]
-ALL_FEATURES = Path(__file__).parent / "fixtures" / "all_features.json"
 
 
 @pytest.mark.slow
