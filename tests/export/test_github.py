@@ -14,7 +14,7 @@ from codebegen.errors import ExportError, GitHubError
 from codebegen.export import export_project, message
 from codebegen.export.github import export_to_github
 from codebegen.gate.trust_report import Check
-from tests.export.conftest import git, passing_report, spec_with
+from tests.helpers.export import git, passing_report, spec_with
 from tests.helpers.github_server import FakeGitHub, serve
 
 TOKEN = "ghp_test_token"

@@ -94,16 +94,6 @@ def _fresh_pool():
 
 
 @pytest.fixture(scope="session")
-def model_cache(tmp_path_factory) -> Path:
-    """One conversion of the embedded GGUF per test session (about 15 s), shared by the model tests."""
-    from codebegen.models import embedded
-
-    cache = tmp_path_factory.mktemp("model-cache")
-    embedded.converted_dir(embedded.embedded_gguf(), cache)
-    return cache
-
-
-@pytest.fixture(scope="session")
 def smol_adapters(tmp_path_factory, model_cache) -> dict[str, Path]:
     """A small random LoRA per role for the embedded model's real module names."""
     from codebegen.models import ROLES, embedded

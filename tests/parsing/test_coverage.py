@@ -19,18 +19,11 @@ from codebegen.parsing.reading import read_prompt, type_from_words
 from codebegen.stages.parse import MAX_SPEC_TOKENS, parse_stage, spec_token_budget
 from codebegen.studio.schema_table import coverage_markdown
 from tests.helpers import REPO
+from tests.helpers.examples import NINE
 
 WALKS = (
     "A dog walking service. Walkers have a name and a phone number. Dogs have a name, a breed and an owner name. "
     "Walks link a walker and a dog with a start time and a duration in minutes."
-)
-NINE = (
-    "A school management system. Students have a first name, a last name and a date of birth. Teachers have a "
-    "name and an email. Courses have a title and a credit count. Classrooms have a room number and a capacity. "
-    "Terms have a name, a start date and an end date. Enrollments link a student and a course with a grade. "
-    "Assignments have a title, a due date and a maximum score and belong to a course. Submissions have a "
-    "submitted time and a score; each submission is for one assignment by one student. Guardians have a name "
-    "and a phone number and each guardian belongs to a student. Teachers log in."
 )
 
 

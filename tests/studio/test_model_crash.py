@@ -18,8 +18,8 @@ import pytest
 
 from codebegen.studio.app import create_app, serve
 from codebegen.studio.history import open_history
-from tests.studio.conftest import Served, free_port, screenshot
-from tests.studio.test_browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab, table_cell
+from tests.helpers.browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab, table_cell
+from tests.helpers.studio import Served, free_port, screenshot
 
 pytestmark = pytest.mark.slow
 
