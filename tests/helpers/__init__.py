@@ -10,3 +10,6 @@ REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
 ALL_FEATURES = FIXTURES / "all_features.json"  # every field type and relationship kind
 ROLES = FIXTURES / "roles.json"  # the login user's own fields, references to User
+# The shipped templates, the flagship first: what a test of "every template" is parametrized over
+# (tests/templates/test_templates.py checks it names every template there is).
+TEMPLATES = ("fastapi_sqlalchemy", "fastapi_basic", "fastapi_mongo")
