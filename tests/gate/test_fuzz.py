@@ -63,13 +63,12 @@ def _sqlite(tmp_path: Path) -> dict[str, str]:
 
 
 # Bounded so the module fits CI (codebegen.gate.fuzz's CI profile): a few examples per operation and a
-# short fuzzing phase, the coverage phase on the all-features fixture; fastapi_mongo's few examples
-# per operation with the coverage phase in full on every project.
+# short fuzzing phase, the coverage phase on the all-features fixture, the fuzzer's own account kept;
+# fastapi_mongo's few examples per operation with the coverage phase in full on every project.
+SQL_BOUNDS = {"max_examples": CI_EXAMPLES, "phases": CI_PHASES, "extra": KEEP_SIGNED_IN}
 FUZZING = {
-    "fastapi_sqlalchemy": Fuzzing(
-        _sqlite, ["-m", "alembic", "upgrade", "head"], {"max_examples": CI_EXAMPLES, "phases": CI_PHASES}
-    ),
-    "fastapi_basic": Fuzzing(_sqlite, None, {"max_examples": CI_EXAMPLES, "phases": CI_PHASES}),
+    "fastapi_sqlalchemy": Fuzzing(_sqlite, ["-m", "alembic", "upgrade", "head"], SQL_BOUNDS),
+    "fastapi_basic": Fuzzing(_sqlite, None, SQL_BOUNDS),
     "fastapi_mongo": Fuzzing(
         lambda _: {"MONGODB_URL": "mongomock://", "MONGODB_DB": "fuzz", "ENVIRONMENT": "test"},
         None,
@@ -106,8 +105,7 @@ def _clean_run(template: str, spec: ProjectSpec, tmp_path: Path, runtime_cache: 
     project, python = _project(tmp_path, spec, template, runtime_cache)
     fuzzing = FUZZING[template]
     env = {**fuzzing.env(tmp_path), **FUZZ_ADMIN}
-    extra = KEEP_SIGNED_IN if template in SQL else None
-    _assert_clean(_fuzz(template, project, python, env, **({"extra": extra} | fuzzing.options | options)))
+    _assert_clean(_fuzz(template, project, python, env, **(fuzzing.options | options)))
 
 
 @pytest.mark.parametrize("key", sorted(SPECS))
