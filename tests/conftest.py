@@ -21,7 +21,8 @@ import pytest
 # The helpers assert too (a served contract, a sign-in): pytest's messages for them, as in a test module.
 pytest.register_assert_rewrite("tests.helpers")
 
-from tests.helpers.examples import LIBRARY_SPEC  # noqa: E402  (after the rewrite hook)
+from tests.helpers import free_port  # noqa: E402  (after the rewrite hook)
+from tests.helpers.examples import LIBRARY_SPEC  # noqa: E402
 from tests.helpers.export import SPEC as EXPORT_SPEC  # noqa: E402
 from tests.helpers.export import passing_report  # noqa: E402
 
@@ -38,12 +39,6 @@ def _pg_bin() -> Path | None:
             return d
     found = shutil.which("pg_ctl")
     return Path(found).parent if found and Path(found).with_name("initdb").is_file() else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +62,7 @@ def postgres_url() -> Iterator[str]:
     data, log = root / "data", root / "server.log"
     if as_user:
         shutil.chown(root, user="postgres")
-    port = _free_port()
+    port = free_port()
 
     def pg(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*as_user, *args], capture_output=True, text=True, timeout=timeout)

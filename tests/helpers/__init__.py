@@ -4,6 +4,7 @@ conftest.py), never from one another: tests/test_test_layout.py checks it."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -13,3 +14,10 @@ ROLES = FIXTURES / "roles.json"  # the login user's own fields, references to Us
 # The shipped templates, the flagship first: what a test of "every template" is parametrized over
 # (tests/templates/test_templates.py checks it names every template there is).
 TEMPLATES = ("fastapi_sqlalchemy", "fastapi_basic", "fastapi_mongo")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,11 +20,9 @@ import pytest
 from codebegen.gate.runtime import ensure_runtime
 from codebegen.spec import ProjectSpec, load_spec
 from codebegen.templates import load_template, render_project
-from tests.helpers import ALL_FEATURES, ROLES
+from tests.helpers import ALL_FEATURES, ROLES, TEMPLATES, free_port
 from tests.helpers.contract import admin_env, exercise
 from tests.helpers.devset import gold_to_spec, load_gold
-
-TEMPLATES = ["fastapi_sqlalchemy", "fastapi_basic", "fastapi_mongo"]
 
 
 def _gold(case_id: str, owned: tuple[str, ...] = ()) -> ProjectSpec:
@@ -42,18 +39,12 @@ CASES = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def served(project: Path, template_name: str, runtime_cache: Path, workdir: Path) -> Iterator[str]:
     """Start the project as its manifest says; yield its base URL; stop it."""
     settings = load_template(template_name).manifest.verify
     runtime = ensure_runtime(project / settings.requirements, cache_dir=runtime_cache)
-    port = _free_port()
+    port = free_port()
     env = {k: v.replace("{workdir}", str(workdir)) for k, v in settings.env.items()}
     env = {**os.environ, **env, "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONDONTWRITEBYTECODE": "1"}
     env |= admin_env()  # the walk's admin, made at startup (CONTRACT §3a)
