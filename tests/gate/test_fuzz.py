@@ -195,37 +195,36 @@ class DeveloperDatabase:
 
     exact: dict[str, str]
     named: dict[str, str]
-    empty: dict[str, str] | None
+    empty: dict[str, str]
     refusal: str
     untouched: Callable[[subprocess.CompletedProcess[str]], None]
     plugin: tuple[str, ...] = ()
 
 
+# How a developer's SQLite database gets its schema: fastapi_sqlalchemy's migrations; fastapi_basic's
+# app creates it, and a row goes in (the arguments after the project's python).
+SQL_SEED = {
+    "fastapi_sqlalchemy": ["-m", "alembic", "upgrade", "head"],
+    "fastapi_basic": ["-c", "from app.core.db import connect, create_schema; create_schema(); c = connect(); c.execute(\"INSERT INTO authors (created_at, updated_at, name) VALUES ('x', 'x', 'Kept')\"); c.commit(); c.close()"],
+}  # fmt: skip
+
+
 def _sql_developer_database(template: str, project: Path, python: Path, tmp_path: Path) -> DeveloperDatabase:
     dev_db = tmp_path / "dev.db"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{dev_db}", "ENVIRONMENT": "test"}
-    if template == "fastapi_sqlalchemy":  # its schema, by its migrations
-        subprocess.run([str(python), "-m", "alembic", "upgrade", "head"], cwd=project, env=env, check=True,
-                       capture_output=True)  # fmt: skip
-    else:  # the app's schema and a row in it
-        create = "from app.core.db import connect, create_schema; create_schema(); c = connect(); c.execute(\"INSERT INTO authors (created_at, updated_at, name) VALUES ('x', 'x', 'Kept')\"); c.commit(); c.close()"
-        subprocess.run([str(python), "-c", create], cwd=project, env=env, check=True, capture_output=True)
+    subprocess.run([str(python), *SQL_SEED[template]], cwd=project, env=env, check=True, capture_output=True)
     before = dev_db.read_bytes()
 
     def untouched(ran: subprocess.CompletedProcess[str]) -> None:
         # DATABASE_URL alone names only the folder: the suite runs on a file of its own, deletes it
         # after, and the developer's database is untouched (it used to be emptied by drop_all).
         assert dev_db.read_bytes() == before
-        left = "*.db" if template == "fastapi_sqlalchemy" else "*.db*"
-        assert sorted(p.name for p in tmp_path.glob(left)) == ["dev.db"]
+        assert sorted(p.name for p in tmp_path.glob("*.db*")) == ["dev.db"]
 
     return DeveloperDatabase(
         exact={**env, "TEST_DATABASE_URL": f"sqlite:///{dev_db}"},
         named=env,
-        # an empty file named exactly is accepted (nothing in it to lose)
-        empty={**env, "TEST_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"}
-        if template == "fastapi_basic"
-        else None,
+        empty={**env, "TEST_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}"},  # nothing in it to lose
         refusal="refusing to run",
         untouched=untouched,
     )
@@ -293,9 +292,8 @@ def test_the_generated_suite_refuses_a_database_it_did_not_create(
     ran = _suite(project, python, dev.named, *dev.plugin)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     dev.untouched(ran)
-    if dev.empty is not None:
-        empty = _suite(project, python, dev.empty)
-        assert empty.returncode == 0, empty.stdout + empty.stderr
+    empty = _suite(project, python, dev.empty)
+    assert empty.returncode == 0, empty.stdout + empty.stderr
 
 
 # -- what the docs stage reads from a served project's OpenAPI document ------------------------
