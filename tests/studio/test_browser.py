@@ -28,6 +28,7 @@ from tests.helpers.browser import (
     download,
     enter_prompt,
     generate_and_wait,
+    new_page,
     open_tab,
     table_cell,
     zip_files,
@@ -112,11 +113,7 @@ def test_an_unusable_prompt_is_a_readable_message(served: Served, page: Any) -> 
 
 
 def test_two_sessions_generate_at_the_same_time(served: Served, browser: Any) -> None:
-    pages = []
-    for _ in range(2):
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(30_000)
-        pages.append(context.new_page())
+    pages = [new_page(browser) for _ in range(2)]
     try:
         for pg in pages:
             pg.goto(served.url)

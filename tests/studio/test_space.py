@@ -39,7 +39,15 @@ from playwright.sync_api import expect
 
 from codebegen.studio.history import close_history, open_history
 from tests.helpers import REPO
-from tests.helpers.browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab, table_cell
+from tests.helpers.browser import (
+    PROMPT,
+    RUN_TIMEOUT_MS,
+    enter_prompt,
+    generate_and_wait,
+    new_page,
+    open_tab,
+    table_cell,
+)
 from tests.helpers.studio import free_port, openid_provider_mock, screenshot, stop, wait_until_serving
 
 CLIENT_ID = "codebegen-space-test"
@@ -121,12 +129,6 @@ def space(tmp_path: Path, runtime_cache: Path, openid_provider: str) -> Iterator
     finally:
         if proc.poll() is None:
             stop(proc)
-
-
-def new_page(browser: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(30_000)
-    return context.new_page()
 
 
 def sign_in(page: Any, space: Space, provider: str, username: str) -> None:
