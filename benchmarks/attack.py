@@ -23,7 +23,7 @@ from pathlib import Path
 from codebegen.gate import exploits, live_checks
 from codebegen.gate.verify import verify
 from codebegen.templates import render_project
-from tests.devset import gold_to_spec, load_gold
+from tests.helpers.devset import gold_to_spec, load_gold
 
 
 def main() -> int:

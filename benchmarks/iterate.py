@@ -1,6 +1,6 @@
 """Benchmark: wall time of one iteration (a change in words, and a new spec) on dev-set projects.
 
-For each of the first N dev-set specs (``tests/devset.py``): generate the project (gate on),
+For each of the first N dev-set specs (``tests/helpers/devset.py``): generate the project (gate on),
 then iterate it twice: in words ("add a priority (low, normal, high) to <plural>; <plural> can
 have many badges", read without a model) and by a new spec (a field renamed, given as a
 rename, plus an optional field). Prints each iteration's phases (parse, generate = render +
@@ -23,7 +23,7 @@ from codebegen import names
 from codebegen.generate import DEFAULT_RUNTIME_CACHE, generate_project
 from codebegen.iteration.iterate import iterate
 from codebegen.spec import parse_spec
-from tests.devset import dev_specs
+from tests.helpers.devset import dev_specs
 
 
 def _timed(events: list[object]) -> dict[str, float]:

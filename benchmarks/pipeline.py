@@ -21,7 +21,7 @@ from pathlib import Path
 from codebegen import events as ev
 from codebegen.pipeline import load_backends, run
 from codebegen.stages.parse import check_prompt
-from tests.devset import load_gold
+from tests.helpers.devset import load_gold
 
 STAGES = ("parse", "generate", "verify", "review", "docs")
 

@@ -1,4 +1,8 @@
-"""Shared fixtures of the codebegen test suite."""
+"""Shared fixtures of the codebegen test suite: the ones more than one folder of tests/ uses.
+
+A fixture one folder uses lives in that folder's conftest.py; what is not a fixture (example specs,
+stand-in servers, the studio's and the browser's steps) is in tests/helpers/.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,19 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+# The helpers assert too (a served contract, a sign-in): pytest's messages for them, as in a test module.
+pytest.register_assert_rewrite("tests.helpers")
+
+from tests.helpers import free_port  # noqa: E402  (after the rewrite hook)
+from tests.helpers.examples import LIBRARY_SPEC  # noqa: E402
+from tests.helpers.export import SPEC as EXPORT_SPEC  # noqa: E402
+from tests.helpers.export import passing_report  # noqa: E402
 
 # =============================================================================================
 # Verification gate fixtures: a throwaway PostgreSQL server and the runtime-environment cache.
@@ -26,12 +39,6 @@ def _pg_bin() -> Path | None:
             return d
     found = shutil.which("pg_ctl")
     return Path(found).parent if found and Path(found).with_name("initdb").is_file() else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +62,7 @@ def postgres_url() -> Iterator[str]:
     data, log = root / "data", root / "server.log"
     if as_user:
         shutil.chown(root, user="postgres")
-    port = _free_port()
+    port = free_port()
 
     def pg(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*as_user, *args], capture_output=True, text=True, timeout=timeout)
@@ -102,3 +109,54 @@ def runtime_cache() -> Path:
 # =============================================================================================
 # End of the verification gate fixtures.
 # =============================================================================================
+
+
+@pytest.fixture(scope="session")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lending-library spec rendered on fastapi_sqlalchemy, once per session. Read only: the gate
+    (tests/gate/test_verify.py) and the previews (tests/test_preview.py) leave it as it was, and the
+    exploit pack's mutants (tests/gate/test_exploits.py) are copies of it."""
+    from codebegen.spec import parse_spec
+    from codebegen.templates import render_project
+
+    out = tmp_path_factory.mktemp("pristine") / "library"
+    render_project(parse_spec(LIBRARY_SPEC), "fastapi_sqlalchemy", out)
+    return out
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """Render a version of a spec into a new directory with a passing trust report (the export tests,
+    the studio's Export page)."""
+    from codebegen.gate.trust_report import TrustReport
+    from codebegen.spec import ProjectSpec
+    from codebegen.templates import render_project
+
+    count = iter(range(1, 1000))
+
+    def make(spec: dict[str, Any] | None = None, *, report: TrustReport | None = None) -> Path:
+        out = tmp_path / f"project-{next(count)}"
+        spec = spec or EXPORT_SPEC
+        render_project(ProjectSpec.model_validate(spec), "fastapi_sqlalchemy", out)
+        (report or passing_report(spec["name"])).write(out)
+        return out
+
+    return make
+
+
+@pytest.fixture
+def bare_remote(tmp_path: Path) -> Path:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    return remote
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One conversion of the embedded GGUF per test session (about 15 s), shared by the model and the
+    training tests."""
+    from codebegen.models import embedded
+
+    cache = tmp_path_factory.mktemp("model-cache")
+    embedded.converted_dir(embedded.embedded_gguf(), cache)
+    return cache

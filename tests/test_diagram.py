@@ -1,13 +1,12 @@
 """The Mermaid ER diagram names every entity, field and relationship of the spec."""
 
-from pathlib import Path
-
 from codebegen.diagram import er_diagram
 from codebegen.spec import load_spec
+from tests.helpers import ALL_FEATURES
 
 
 def test_diagram_draws_every_entity_and_edge() -> None:
-    spec = load_spec(Path(__file__).parent / "fixtures" / "all_features.json")
+    spec = load_spec(ALL_FEATURES)
     text = er_diagram(spec)
     assert text.startswith("erDiagram\n")
     for e in spec.entities:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from codebegen.evaluation import load_gold, metrics
-from tests.devset import BENCH, DEV_SET, dev_specs
+from tests.helpers.devset import BENCH, DEV_SET, dev_specs
 
 
 def reference(gold: Path, predictions: dict[str, dict | None], tmp_path: Path) -> dict:

@@ -27,8 +27,8 @@ from codebegen.errors import SpecError
 from codebegen.gate.verify import verify
 from codebegen.spec import IMPLICIT_FIELDS, SQL_RESERVED, ProjectSpec, load_spec, parse_spec
 from codebegen.templates import code_names, list_templates, load_template, render, render_project
+from tests.helpers import ALL_FEATURES
 
-ALL_FEATURES = Path(__file__).parent / "fixtures" / "all_features.json"
 _PASCAL = re.compile(r"^[A-Z][a-zA-Z0-9]*$")
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 # The standard library is large; the modules a backend's domain words meet most often.

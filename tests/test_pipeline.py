@@ -11,7 +11,7 @@ import pytest
 from codebegen import events as ev
 from codebegen.models import FakeBackend
 from codebegen.pipeline import run
-from tests.devset import dev_specs, load_gold
+from tests.helpers.devset import dev_specs, load_gold
 
 SHOP = {
     "name": "shop",

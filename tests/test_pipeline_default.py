@@ -14,7 +14,7 @@ import pytest
 
 import codebegen
 from codebegen import events as ev
-from tests.devset import load_gold
+from tests.helpers.devset import load_gold
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 

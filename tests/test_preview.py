@@ -13,13 +13,13 @@ import pytest
 from codebegen.gate import sandbox
 from codebegen.gate.sandbox import SandboxError, available
 from codebegen.preview import start_preview
-from tests.test_exploits import pristine  # noqa: F401  (the rendered library project)
+from tests.helpers import REPO
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
 
 
 @pytest.mark.slow
-def test_preview_serves_swagger_and_the_api_and_streams_the_log(pristine: Path, runtime_cache: Path) -> None:  # noqa: F811
+def test_preview_serves_swagger_and_the_api_and_streams_the_log(pristine: Path, runtime_cache: Path) -> None:
     before = sorted(p.relative_to(pristine).as_posix() for p in pristine.rglob("*"))
     preview = start_preview(pristine, cache_dir=runtime_cache)
     try:
@@ -40,10 +40,10 @@ def test_preview_serves_swagger_and_the_api_and_streams_the_log(pristine: Path, 
 
 
 @pytest.mark.slow
-def test_cli_prints_the_url_and_the_log_lines(pristine: Path, runtime_cache: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_cli_prints_the_url_and_the_log_lines(pristine: Path, runtime_cache: Path, tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "codebegen.cli", "preview", str(pristine)], stdout=subprocess.PIPE,
                             text=True, env={"PATH": "/usr/bin:/bin", "CODEBEGEN_HOME": str(runtime_cache.parent),  # its runtimes/ is the cache
-                                            "PYTHONPATH": str(Path(__file__).parents[1])})  # fmt: skip
+                                            "PYTHONPATH": str(REPO)})  # fmt: skip
     try:
         first = proc.stdout.readline()
         assert "sandboxed" in first, first

@@ -7,7 +7,7 @@ import pytest
 
 from codebegen.errors import SpecError
 from codebegen.spec import ProjectSpec, load_spec, parse_spec, spec_json_schema
-from tests.devset import dev_specs
+from tests.helpers.devset import dev_specs
 
 
 def base(**overrides: Any) -> dict[str, Any]:

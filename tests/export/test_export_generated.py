@@ -11,7 +11,7 @@ import pytest
 
 from codebegen.generate import generate_project
 from codebegen.spec import ProjectSpec
-from tests.export.conftest import git, spec_with
+from tests.helpers.export import git, spec_with
 
 pytestmark = pytest.mark.slow
 

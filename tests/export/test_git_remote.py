@@ -12,7 +12,7 @@ import pytest
 from codebegen.errors import ExportConflict, ExportError
 from codebegen.export import export_project
 from codebegen.gate.trust_report import Check
-from tests.export.conftest import git, passing_report, spec_with
+from tests.helpers.export import git, passing_report, spec_with
 
 MEMBER = {"name": "Member", "fields": [{"name": "name", "type": "str"}]}
 LOAN = {"name": "Loan", "fields": [{"name": "due_date", "type": "date"}]}

@@ -14,8 +14,8 @@ from codebegen.errors import ExportError, GitHubError
 from codebegen.export import export_project, message
 from codebegen.export.github import export_to_github
 from codebegen.gate.trust_report import Check
-from tests.export.conftest import git, passing_report, spec_with
-from tests.export.github_server import FakeGitHub, serve
+from tests.helpers.export import git, passing_report, spec_with
+from tests.helpers.github_server import FakeGitHub, serve
 
 TOKEN = "ghp_test_token"
 
@@ -154,7 +154,7 @@ def test_the_cli_reads_the_token_and_prints_the_pull_request(make_project, githu
 
 
 def test_the_push_goes_over_http_with_the_token_as_a_header_only(make_project, github, tmp_path) -> None:
-    from tests.export.git_http_server import serve_git
+    from tests.helpers.git_http_server import serve_git
 
     repo = github.add_repo("octocat/over-http")
     server, base, seen = serve_git(github.root, TOKEN)

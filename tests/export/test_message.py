@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from codebegen.export import message
-from tests.export.conftest import SPEC, passing_report, spec_with
+from tests.helpers.export import SPEC, passing_report, spec_with
 
 
 def test_every_kind_of_spec_change_is_one_line() -> None:

@@ -8,8 +8,7 @@ import pytest
 
 from codebegen.models import ModelError, load_profile
 from codebegen.models.local import loaded_bases
-
-from .conftest import ARCHS
+from tests.helpers.tiny_models import ARCHS
 
 SCHEMA = {
     "type": "object",

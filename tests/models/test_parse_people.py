@@ -9,7 +9,7 @@ import pytest
 from codebegen.events import Coverage, SpecArtifact
 from codebegen.models import load_profile
 from codebegen.stages.parse import parse_stage
-from tests.test_coverage import NINE
+from tests.helpers.examples import NINE
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 

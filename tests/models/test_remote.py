@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -14,14 +13,9 @@ from threading import Thread
 import pytest
 
 from codebegen.models import ModelError, RemoteBackend, load_profile
+from tests.helpers import free_port
 
 USER = [{"role": "user", "content": "Say hello to the library members."}]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +24,7 @@ def server(model_cache):
     from codebegen.models import embedded
 
     directory = embedded.converted_dir(embedded.embedded_gguf(), model_cache)
-    port = _free_port()
+    port = free_port()
     cli = Path(sys.executable).parent / "transformers"
     proc = subprocess.Popen(
         [str(cli), "serve", str(directory), "--host", "127.0.0.1", "--port", str(port)],
@@ -65,7 +59,7 @@ def test_complete_and_stream_against_transformers_serve(server):
 
 
 def test_a_server_that_is_not_there_is_a_model_error_with_a_hint():
-    backend = RemoteBackend(f"http://127.0.0.1:{_free_port()}/v1", "m", timeout_s=2, retries=2, sleep=lambda s: None)
+    backend = RemoteBackend(f"http://127.0.0.1:{free_port()}/v1", "m", timeout_s=2, retries=2, sleep=lambda s: None)
     with pytest.raises(ModelError, match="did not answer") as info:
         backend.complete(USER)
     assert "after 3 tries" in str(info.value) and "base_url" in str(info.value)

@@ -1,76 +1,28 @@
-"""Fixtures of the studio tests: settings in a temp dir, a served studio, and Debian's Chromium.
+"""Fixtures of the studio tests: settings in a temp dir, a served studio, Debian's Chromium, and a
+fresh database on the suite's PostgreSQL server.
 
 The studio runs for real (Gradio server, DuckDB history, the engine with the gate); only the
 model boundary is the shipped fake (profile ``fake``) unless a test asks for the embedded
 default. Browser tests drive /usr/bin/chromium through Playwright and save screenshots under
-``artifacts/screenshots/`` (git-ignored) for a person to look at.
+``artifacts/screenshots/`` (git-ignored) for a person to look at. What these fixtures are made
+of (``serve_with``, ``Served``, the browser's steps) is in tests/helpers/studio.py and browser.py.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import psycopg
 import pytest
 
-from codebegen.studio.app import create_app, serve
+from codebegen.studio.database import postgres_dsn
 from codebegen.studio.history import close_history
 from codebegen.studio.settings import StudioSettings
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]  # fmt: skip
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "artifacts" / "screenshots"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def openid_provider_mock(people: Iterable[dict], log: Path) -> Iterator[str]:
-    """The real oidc-provider-mock on a free loopback port with ``people`` (claims) predefined; its URL."""
-    from tests.studio.test_space import stop
-
-    port = free_port()
-    args = [sys.executable, "-m", "oidc_provider_mock", "--host", "127.0.0.1", "--port", str(port)]
-    for claims in people:
-        args += ["--user-claims", json.dumps(claims)]
-    with log.open("ab") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(f"{url}/.well-known/openid-configuration", timeout=60)
-        yield url
-    finally:
-        stop(proc)
-
-
-def wait_until_serving(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the studio did not answer at {url} within {timeout} s")
+from codebegen.studio.store import close_store
+from tests.helpers.studio import CHROMIUM, CHROMIUM_ARGS, Served, serve_with
 
 
 @pytest.fixture
@@ -84,42 +36,26 @@ def studio_settings(tmp_path: Path, runtime_cache: Path) -> Iterator[StudioSetti
     close_history(settings.database)
 
 
-@dataclass
-class Served:
-    url: str
-    app: object
-    settings: StudioSettings
+@pytest.fixture
+def served(studio_settings: StudioSettings) -> Iterator[Served]:
+    served = serve_with(studio_settings)
+    try:
+        yield served
+    finally:
+        served.app.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
-def served(studio_settings: StudioSettings) -> Iterator[Served]:
-    app = create_app(studio_settings)
-    port = free_port()
-    serve(app, port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield Served(f"http://127.0.0.1:{port}", app, studio_settings)
-    finally:
-        app.close()
-
-
-def studio_env(settings: StudioSettings) -> dict[str, str]:
-    return os.environ | {
-        "CODEBEGEN_STUDIO_DATA_DIR": str(settings.data_dir),
-        "CODEBEGEN_STUDIO_CACHE_DIR": str(settings.cache_dir),
-        "CODEBEGEN_STUDIO_PROFILE": settings.profile,
-        "GRADIO_ANALYTICS_ENABLED": "False",
-    }
-
-
-def start_studio_process(settings: StudioSettings, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """``codebegen studio`` as its own process (the way ``make studio`` runs it)."""
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "codebegen.cli", "studio", "--port", str(port)],
-            env=studio_env(settings), stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
-        )  # fmt: skip
-    wait_until_serving(f"http://127.0.0.1:{port}", timeout=120)
-    return proc
+def pg_database(postgres_url: str) -> Iterator[str]:
+    """A fresh database on the suite's PostgreSQL server (dropped afterwards)."""
+    name = f"store_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_dsn(postgres_url), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    close_store(Path("unused"), url)
+    with psycopg.connect(postgres_dsn(postgres_url), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")
@@ -140,13 +76,6 @@ def page(browser: object) -> Iterator[object]:
     pg = context.new_page()
     yield pg
     context.close()
-
-
-def screenshot(page: object, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
-    return path
 
 
 @pytest.fixture(autouse=True)

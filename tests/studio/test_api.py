@@ -18,13 +18,11 @@ from typing import Any
 import httpx
 import pytest
 
-from codebegen.studio.app import create_app, serve
 from codebegen.studio.database import utc_now
 from codebegen.studio.runner import project_files
 from codebegen.studio.settings import StudioSettings
 from codebegen.studio.store import Store, open_store
-from tests.studio.conftest import Served, free_port
-from tests.studio.test_store import pg_database  # noqa: F401  (a fixture)
+from tests.helpers.studio import Served, serve_with
 
 PROMPT = "A notes API: notes have a title and a body."
 SPEC = {
@@ -32,13 +30,6 @@ SPEC = {
     "description": "Books of a small library.",
     "entities": [{"name": "Book", "fields": [{"name": "title", "type": "str", "required": True}]}],
 }
-
-
-def serve_with(settings: StudioSettings) -> Served:
-    app = create_app(settings)
-    port = free_port()
-    serve(app, port=port, prevent_thread_lock=True, quiet=True)
-    return Served(f"http://127.0.0.1:{port}", app, settings)
 
 
 @pytest.fixture

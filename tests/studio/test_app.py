@@ -7,7 +7,7 @@ import zipfile
 import httpx
 import pytest
 
-from tests.studio.conftest import Served
+from tests.helpers.studio import Served
 
 
 def _client(served: Served):

@@ -1,6 +1,6 @@
 """Sign-in with the studio's own providers: GitHub against a local stand-in, OpenID Connect against oidc-provider-mock.
 
-The GitHub provider is exercised against ``tests/studio/github_standin.py``, a small OAuth2
+The GitHub provider is exercised against ``tests/helpers/github_standin.py``, a small OAuth2
 server that behaves as GitHub documents (PKCE checked, codes single use): not GitHub itself.
 The OpenID Connect provider is the real ``oidc-provider-mock`` (discovery, authorize form,
 code exchange, RS256 ID tokens), which Chromium signs in to as three people: two of one
@@ -23,20 +23,22 @@ from codebegen.errors import EngineError
 from codebegen.studio.auth import check_secret
 from codebegen.studio.settings import OidcProvider, StudioSettings
 from codebegen.studio.store import open_store
-from tests.studio.conftest import Served, free_port, openid_provider_mock, screenshot
-from tests.studio.github_standin import USER, GitHubStandIn
-from tests.studio.github_standin import serve as serve_standin
-from tests.studio.test_api import serve_with
-from tests.studio.test_browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab
+from tests.helpers.browser import (
+    PEOPLE,
+    PROMPT,
+    RUN_TIMEOUT_MS,
+    SECRET,
+    enter_prompt,
+    generate_and_wait,
+    new_page,
+    open_tab,
+    sign_in,
+)
+from tests.helpers.github_standin import USER, GitHubStandIn
+from tests.helpers.github_standin import serve as serve_standin
+from tests.helpers.studio import Served, free_port, openid_provider_mock, screenshot, serve_with
 
 expect.set_options(timeout=30_000)  # page-load events wait their turn on a busy 2-core machine
-
-SECRET = "a-test-session-secret-that-is-long-enough-0123456789"
-PEOPLE = {
-    "alice": {"sub": "alice-sub", "name": "Alice A.", "email": "alice@example.com"},
-    "bob": {"sub": "bob-sub", "name": "Bob B.", "email": "bob@example.com"},
-    "carol": {"sub": "carol-sub", "name": "Carol C.", "email": "carol@example.com"},
-}
 
 
 def test_login_needs_a_real_session_secret(studio_settings: StudioSettings) -> None:
@@ -136,27 +138,6 @@ def accounts(studio_settings: StudioSettings, oidc_provider: str) -> Iterator[Se
         yield served
     finally:
         served.app.close()  # type: ignore[attr-defined]
-
-
-def new_page(browser: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(30_000)
-    return context.new_page()
-
-
-def sign_in(page: Any, served: Served, provider: str, who: str) -> list[str]:
-    """Sign in as ``who`` through the provider's form; return the callback URLs the browser visited."""
-    callbacks: list[str] = []
-    page.on("request", lambda r: callbacks.append(r.url) if "/auth/callback/" in r.url else None)
-    page.goto(served.url)
-    expect(page.locator("#signed-in")).to_contain_text("Sign in to generate", timeout=30_000)
-    page.locator("#sign-in-mock").click()
-    page.wait_for_url(f"{provider}/oauth2/authorize?**")
-    assert "code_challenge_method=S256" in page.url and "state=" in page.url
-    page.get_by_role("button", name=PEOPLE[who]["sub"], exact=True).click()
-    page.wait_for_url(f"{served.url}/")
-    expect(page.locator("#signed-in-name")).to_have_text(PEOPLE[who]["name"])
-    return callbacks
 
 
 def api(page: Any, served: Served, method: str, path: str, **kwargs: Any) -> Any:

@@ -39,7 +39,8 @@ from codebegen.studio.billing.web import webhook_router
 from codebegen.studio.database import utc_now
 from codebegen.studio.settings import StudioSettings
 from codebegen.studio.store import Store, open_store
-from tests.studio.conftest import free_port
+from tests.helpers.browser import enter_prompt, generate_and_wait, open_tab
+from tests.helpers.studio import free_port, screenshot, serve_with
 
 WHSEC = "whsec_test_0123456789abcdef"
 PRICES = {"stripe_price_pro": "price_pro", "stripe_price_team": "price_team"}
@@ -314,8 +315,6 @@ def pay_by_card(api: stripe.StripeClient, customer: str) -> None:
 
 @pytest.mark.slow
 def test_the_subscription_lifecycle_against_localstripe(studio_settings: StudioSettings, localstripe: str) -> None:
-    from tests.studio.test_api import serve_with
-
     settings = billing_settings(studio_settings, localstripe, billing_plans={"free": {"monthly_generations": 1}})
     served = serve_with(settings)
     try:
@@ -425,8 +424,6 @@ def test_out_of_order_events_are_resolved_by_the_api(studio_settings: StudioSett
 @pytest.fixture
 def billed(studio_settings: StudioSettings) -> Iterator[Any]:
     """A served studio (the local user, no login) billing with a two-generation free plan; no Stripe API reachable."""
-    from tests.studio.test_api import serve_with
-
     settings = billing_settings(studio_settings, closed_port_url(), billing_plans={"free": {"monthly_generations": 2}})
     served = serve_with(settings)
     try:
@@ -463,9 +460,6 @@ def test_the_rest_api_answers_402_over_the_quota_and_429_over_concurrency(billed
 
 @pytest.mark.slow
 def test_a_free_user_at_the_quota_upgrades_and_runs_again(billed: Any, page: Any) -> None:
-    from tests.studio.conftest import screenshot
-    from tests.studio.test_browser import enter_prompt, generate_and_wait, open_tab
-
     store = open_store(billed.settings.database)
     use_up_free_generations(store)
     page.goto(billed.url)

@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import subprocess
-import zipfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,52 +23,19 @@ from playwright.sync_api import expect
 from codebegen.studio.history import close_history, open_history
 from codebegen.studio.runner import project_files
 from codebegen.studio.settings import StudioSettings
-from tests.studio.conftest import Served, free_port, screenshot, start_studio_process
+from tests.helpers.browser import (
+    RUN_TIMEOUT_MS,
+    download,
+    enter_prompt,
+    generate_and_wait,
+    new_page,
+    open_tab,
+    table_cell,
+    zip_files,
+)
+from tests.helpers.studio import Served, free_port, screenshot, start_studio_process
 
 pytestmark = pytest.mark.slow
-
-PROMPT = "A notes API: users register and log in; each note has a title and a body and belongs to its author."
-RUN_TIMEOUT_MS = 240_000
-
-
-def enter_prompt(page: Any, prompt: str = PROMPT, profile: str = "fake") -> None:
-    page.locator("#prompt textarea").fill(prompt)
-    page.locator("#profile input").click()
-    page.get_by_role("option", name=profile, exact=True).click()
-
-
-def generate_and_wait(page: Any, button: str = "#generate", timeout: float = RUN_TIMEOUT_MS) -> str:
-    """Click, see Generate become Cancel, wait for the run to end; return the run id shown."""
-    page.locator(button).click()
-    page.locator("#cancel").wait_for(state="visible")
-    assert page.locator("#generate").is_hidden()
-    page.locator("#cancel").wait_for(state="hidden", timeout=timeout)
-    progress = page.locator("#progress").inner_text()
-    assert "Verified" in progress, progress
-    match = re.search(r"runs/([0-9a-f]{12})/project", progress)
-    assert match, progress
-    return match.group(1)
-
-
-def table_cell(page: Any, table: str, text: str) -> Any:
-    """The visible cell of a Gradio table that holds ``text``."""
-    return page.locator(f"{table} [role=gridcell]").filter(has_text=text).first
-
-
-def open_tab(page: Any, name: str) -> None:
-    page.get_by_role("tab", name=name, exact=True).click()
-
-
-def download(page: Any, button: str, target: Path) -> Path:
-    with page.expect_download() as info:
-        page.locator(button).click()
-    info.value.save_as(target)
-    return target
-
-
-def zip_files(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def test_a_person_generates_edits_the_schema_regenerates_and_downloads(
@@ -147,11 +113,7 @@ def test_an_unusable_prompt_is_a_readable_message(served: Served, page: Any) -> 
 
 
 def test_two_sessions_generate_at_the_same_time(served: Served, browser: Any) -> None:
-    pages = []
-    for _ in range(2):
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(30_000)
-        pages.append(context.new_page())
+    pages = [new_page(browser) for _ in range(2)]
     try:
         for pg in pages:
             pg.goto(served.url)

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.studio.conftest import Served, screenshot
-from tests.studio.test_browser import enter_prompt, generate_and_wait, open_tab
+from tests.helpers.browser import enter_prompt, generate_and_wait, open_tab
+from tests.helpers.studio import Served, screenshot
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,8 @@ from codebegen.studio.pages.export import push_run
 from codebegen.studio.pages.generate import Studio
 from codebegen.studio.runner import project_files
 from codebegen.studio.settings import StudioSettings
-from tests.export.conftest import bare_remote, git, make_project  # noqa: F401  (fixtures)
-from tests.export.github_server import FakeGitHub, serve
+from tests.helpers.export import git
+from tests.helpers.github_server import FakeGitHub, serve
 
 
 @pytest.fixture

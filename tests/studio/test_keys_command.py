@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from codebegen.studio.store import close_store, open_store
-from tests.studio.conftest import REPO
+from tests.helpers import REPO
 
 
 def keys(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:

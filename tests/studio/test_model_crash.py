@@ -18,8 +18,16 @@ import pytest
 
 from codebegen.studio.app import create_app, serve
 from codebegen.studio.history import open_history
-from tests.studio.conftest import Served, free_port, screenshot
-from tests.studio.test_browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab, table_cell
+from tests.helpers.browser import (
+    PROMPT,
+    RUN_TIMEOUT_MS,
+    enter_prompt,
+    generate_and_wait,
+    new_page,
+    open_tab,
+    table_cell,
+)
+from tests.helpers.studio import Served, free_port, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -47,12 +55,6 @@ def crash_served(studio_settings, tmp_path: Path) -> Iterator[Served]:
         yield Served(f"http://127.0.0.1:{port}", app, settings)
     finally:
         app.close()
-
-
-def new_page(browser: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(30_000)
-    return context.new_page()
 
 
 def test_a_crashing_model_runtime_fails_the_run_not_the_studio(crash_served: Served, browser: Any) -> None:

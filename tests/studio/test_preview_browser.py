@@ -22,10 +22,8 @@ from playwright.sync_api import expect
 from codebegen.gate.sandbox import available
 from codebegen.studio.runner import project_files
 from codebegen.studio.settings import OidcProvider, StudioSettings
-from tests.studio.conftest import Served, openid_provider_mock, screenshot
-from tests.studio.test_api import serve_with
-from tests.studio.test_auth import PEOPLE, SECRET, new_page, sign_in
-from tests.studio.test_browser import open_tab
+from tests.helpers.browser import PEOPLE, SECRET, new_page, open_tab, sign_in
+from tests.helpers.studio import Served, openid_provider_mock, screenshot, serve_with
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 expect.set_options(timeout=60_000)
@@ -52,14 +50,8 @@ def studio(studio_settings: StudioSettings, provider: str) -> Iterator[Served]:
         served.app.close()  # type: ignore[attr-defined]
 
 
-def verified_run(served: Served, tmp_path: Path) -> str:
+def verified_run(served: Served, project: Path) -> str:
     """A verified run of Alice's, with the files of a rendered project, as a finished generation leaves it."""
-    from codebegen.spec import parse_spec
-    from codebegen.templates import render_project
-    from tests.test_verify import SPEC
-
-    project = tmp_path / "library"
-    render_project(parse_spec(SPEC), "fastapi_sqlalchemy", project)
     history = served.app.studio.history  # type: ignore[attr-defined]
     run_id = history.start(ALICE, prompt="a lending library", template="fastapi_sqlalchemy", profile="fake")
     history.finish(ALICE, run_id, status="passed", summary="verified", files=project_files(project))
@@ -67,9 +59,9 @@ def verified_run(served: Served, tmp_path: Path) -> str:
 
 
 def test_owner_calls_an_endpoint_through_swagger_ui_and_sees_the_log_line_another_user_cannot_open_it(
-    studio: Served, provider: str, browser: Any, tmp_path: Path
+    studio: Served, provider: str, browser: Any, pristine: Path
 ) -> None:
-    run_id = verified_run(studio, tmp_path)
+    run_id = verified_run(studio, pristine)  # the library spec rendered once per session (tests/conftest.py)
     alice, bob = new_page(browser), new_page(browser)
     sign_in(alice, studio, provider, "alice")
     open_tab(alice, "Preview")

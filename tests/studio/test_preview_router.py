@@ -14,13 +14,12 @@ from fastapi.testclient import TestClient
 
 from codebegen.gate.sandbox import available
 from codebegen.studio.preview import Previews, preview_router
-from tests.test_exploits import pristine  # noqa: F401  (the rendered library project)
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(available() is not None, reason=str(available()))]
 
 
 @pytest.fixture
-def studio(pristine: Path, runtime_cache: Path):  # noqa: F811
+def studio(pristine: Path, runtime_cache: Path):
     previews = Previews(cache_dir=runtime_cache, max_previews=1, idle_s=60)
     runs = {("alice", "run1"): pristine, ("alice", "run2"): pristine}
 
@@ -78,7 +77,7 @@ def test_owner_opens_swagger_and_calls_an_endpoint_another_user_cannot(studio) -
 
 
 def test_an_idle_preview_stops_frees_its_slot_and_says_why_to_its_owner_only(
-    pristine: Path,  # noqa: F811
+    pristine: Path,
     runtime_cache: Path,
 ) -> None:
     previews = Previews(cache_dir=runtime_cache, max_previews=1, idle_s=2)
@@ -115,7 +114,7 @@ def die() -> None:  # what the kernel's OOM killer or a crashed native library d
 
 
 def test_a_preview_at_its_memory_limit_or_killed_leaves_the_studio_serving(
-    pristine: Path,  # noqa: F811
+    pristine: Path,
     runtime_cache: Path,
     tmp_path: Path,
 ) -> None:

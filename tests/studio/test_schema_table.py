@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from codebegen.errors import SpecError
 from codebegen.spec import parse_spec
 from codebegen.studio import schema_table
+from tests.helpers import ALL_FEATURES as ALL_FEATURES_FILE
 
-ALL_FEATURES = json.loads((Path(__file__).parents[1] / "fixtures" / "all_features.json").read_text())
+ALL_FEATURES = json.loads(ALL_FEATURES_FILE.read_text())
 
 
 def _tables(spec: dict) -> dict:

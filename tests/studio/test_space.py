@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import tomllib
@@ -39,8 +38,17 @@ import yaml
 from playwright.sync_api import expect
 
 from codebegen.studio.history import close_history, open_history
-from tests.studio.conftest import REPO, free_port, openid_provider_mock, screenshot, wait_until_serving
-from tests.studio.test_browser import PROMPT, RUN_TIMEOUT_MS, enter_prompt, generate_and_wait, open_tab, table_cell
+from tests.helpers import REPO
+from tests.helpers.browser import (
+    PROMPT,
+    RUN_TIMEOUT_MS,
+    enter_prompt,
+    generate_and_wait,
+    new_page,
+    open_tab,
+    table_cell,
+)
+from tests.helpers.studio import free_port, openid_provider_mock, screenshot, stop, wait_until_serving
 
 CLIENT_ID = "codebegen-space-test"
 # Two Hugging Face accounts as the provider describes them (Hugging Face's ID tokens carry these
@@ -57,15 +65,6 @@ def claims(username: str) -> dict[str, Any]:
         "picture": f"https://huggingface.co/avatars/{username}.svg",
         "aud": CLIENT_ID,
     }
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=30)
 
 
 @pytest.fixture
@@ -132,12 +131,6 @@ def space(tmp_path: Path, runtime_cache: Path, openid_provider: str) -> Iterator
     finally:
         if proc.poll() is None:
             stop(proc)
-
-
-def new_page(browser: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.set_default_timeout(30_000)
-    return context.new_page()
 
 
 def sign_in(page: Any, space: Space, provider: str, username: str) -> None:

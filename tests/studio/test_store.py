@@ -10,30 +10,15 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from codebegen.studio.database import postgres_dsn, utc_now
+from codebegen.studio.database import utc_now
 from codebegen.studio.store import AccessError, Store, allows, close_store, open_store
-from tests.studio.conftest import REPO
-
-
-@pytest.fixture
-def pg_database(postgres_url: str) -> Iterator[str]:
-    """A fresh database on the suite's PostgreSQL server (dropped afterwards)."""
-    name = f"store_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_dsn(postgres_url), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    yield url
-    close_store(Path("unused"), url)
-    with psycopg.connect(postgres_dsn(postgres_url), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+from tests.helpers import REPO
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])

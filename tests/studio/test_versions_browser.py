@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from codebegen.studio.history import open_history
-from tests.studio.conftest import Served, screenshot
-from tests.studio.test_browser import RUN_TIMEOUT_MS, download, enter_prompt, generate_and_wait, open_tab, zip_files
+from tests.helpers.browser import RUN_TIMEOUT_MS, download, enter_prompt, generate_and_wait, open_tab, zip_files
+from tests.helpers.studio import Served, screenshot
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.helpers import REPO
+
 PROMPT = "Parking garage API. Levels have a number and a name. Spots belong to a level."
 
 

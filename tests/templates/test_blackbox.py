@@ -1,14 +1,13 @@
 """The generated API and its roles (docs/generated-project.md), black-box: apps served by uvicorn, over HTTP only.
 
 Each case renders a project, starts it the way its template's manifest says (the same boot
-command the gate uses, in the same runtime environment) and walks it with tests/contract.py.
+command the gate uses, in the same runtime environment) and walks it with tests/helpers/contract.py.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,10 +20,9 @@ import pytest
 from codebegen.gate.runtime import ensure_runtime
 from codebegen.spec import ProjectSpec, load_spec
 from codebegen.templates import load_template, render_project
-from tests.contract import admin_env, exercise
-from tests.devset import gold_to_spec, load_gold
-
-TEMPLATES = ["fastapi_sqlalchemy", "fastapi_basic", "fastapi_mongo"]
+from tests.helpers import ALL_FEATURES, ROLES, TEMPLATES, free_port
+from tests.helpers.contract import admin_env, exercise
+from tests.helpers.devset import gold_to_spec, load_gold
 
 
 def _gold(case_id: str, owned: tuple[str, ...] = ()) -> ProjectSpec:
@@ -35,16 +33,10 @@ CASES = {
     "tasks-auth-owned": lambda: _gold("d03-tasks", owned=("Task",)),
     "blog-many-to-many": lambda: _gold("d01-blog", owned=("Comment",)),
     "bookstore-no-auth": lambda: _gold("d02-bookstore"),
-    "all-features": lambda: load_spec(Path(__file__).parent / "fixtures" / "all_features.json"),
+    "all-features": lambda: load_spec(ALL_FEATURES),
     # the login user's own fields, references to User, an Owner beside owned Pets, writable_by any_user
-    "roles-user-owner": lambda: load_spec(Path(__file__).parent / "fixtures" / "roles.json"),
+    "roles-user-owner": lambda: load_spec(ROLES),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -52,7 +44,7 @@ def served(project: Path, template_name: str, runtime_cache: Path, workdir: Path
     """Start the project as its manifest says; yield its base URL; stop it."""
     settings = load_template(template_name).manifest.verify
     runtime = ensure_runtime(project / settings.requirements, cache_dir=runtime_cache)
-    port = _free_port()
+    port = free_port()
     env = {k: v.replace("{workdir}", str(workdir)) for k, v in settings.env.items()}
     env = {**os.environ, **env, "SECRET_KEY": secrets.token_urlsafe(48), "PYTHONDONTWRITEBYTECODE": "1"}
     env |= admin_env()  # the walk's admin, made at startup (roles: docs/spec.md)

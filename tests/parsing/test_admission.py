@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from codebegen.errors import PromptError
 from codebegen.models.fake import FakeBackend
 from codebegen.stages.parse import check_prompt, parse_stage
-from tests.devset import load_gold
+from tests.helpers import REPO
+from tests.helpers.devset import load_gold
 
 
 @pytest.mark.parametrize(
@@ -68,5 +68,5 @@ def test_backends_that_mention_poems_greetings_or_accents_are_admitted(prompt: s
 
 def test_every_gold_prompt_is_admitted() -> None:
     for path in ("bench/dev_specs.jsonl", "bench/people_specs.jsonl"):
-        for row in load_gold(Path(__file__).resolve().parents[1] / path):
+        for row in load_gold(REPO / path):
             check_prompt(row["prompt"])

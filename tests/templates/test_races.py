@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.devset import dev_specs
-from tests.served import served
+from tests.helpers import TEMPLATES
+from tests.helpers.devset import dev_specs
+from tests.helpers.served import served
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +25,7 @@ def _declared(doc: dict, method: str, path: str) -> set[int]:
     return {int(code) for code in doc["paths"][path][method]["responses"] if code.isdigit()}
 
 
-@pytest.mark.parametrize("template", ["fastapi_sqlalchemy", "fastapi_basic", "fastapi_mongo"])
+@pytest.mark.parametrize("template", TEMPLATES)
 def test_own_account_requests_racing_its_deletion_answer_documented_statuses(
     template: str, tmp_path: Path, runtime_cache: Path
 ) -> None:

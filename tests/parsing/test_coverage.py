@@ -20,18 +20,12 @@ from codebegen.parsing.reading import read_prompt, type_from_words
 from codebegen.parsing.repair import complete
 from codebegen.stages.parse import MAX_SPEC_TOKENS, parse_stage, spec_token_budget
 from codebegen.studio.schema_table import coverage_markdown
+from tests.helpers import REPO
+from tests.helpers.examples import NINE
 
 WALKS = (
     "A dog walking service. Walkers have a name and a phone number. Dogs have a name, a breed and an owner name. "
     "Walks link a walker and a dog with a start time and a duration in minutes."
-)
-NINE = (
-    "A school management system. Students have a first name, a last name and a date of birth. Teachers have a "
-    "name and an email. Courses have a title and a credit count. Classrooms have a room number and a capacity. "
-    "Terms have a name, a start date and an end date. Enrollments link a student and a course with a grade. "
-    "Assignments have a title, a due date and a maximum score and belong to a course. Submissions have a "
-    "submitted time and a score; each submission is for one assignment by one student. Guardians have a name "
-    "and a phone number and each guardian belongs to a student. Teachers log in."
 )
 
 
@@ -268,9 +262,8 @@ def test_a_change_request_is_read_and_checked_the_same_way() -> None:
 
 def test_no_training_code_reads_the_evaluation_sets() -> None:
     import re
-    from pathlib import Path
 
-    training = Path(__file__).resolve().parents[1] / "codebegen" / "training"
+    training = REPO / "codebegen" / "training"
     for path in training.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "people_specs" not in text, path  # never named at all

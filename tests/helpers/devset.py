@@ -15,7 +15,7 @@ from typing import Any
 from codebegen import names
 from codebegen.spec import IMPLICIT_FIELDS, ProjectSpec, parse_spec
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 BENCH = REPO / "bench"

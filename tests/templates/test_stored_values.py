@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from codebegen.spec import parse_spec
-from tests.served import served
+from tests.helpers import TEMPLATES
+from tests.helpers.served import served
 
 pytestmark = pytest.mark.slow
 
@@ -23,7 +24,7 @@ SPEC = {
 }
 
 
-@pytest.mark.parametrize("template", ["fastapi_sqlalchemy", "fastapi_basic", "fastapi_mongo"])
+@pytest.mark.parametrize("template", TEMPLATES)
 def test_a_required_json_field_holding_null_reads_back(template: str, tmp_path: Path, runtime_cache: Path) -> None:
     with served(parse_spec(SPEC), template, tmp_path, runtime_cache) as base:
         client = httpx.Client(base_url=base + "/api/v1", timeout=30)

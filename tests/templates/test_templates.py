@@ -1,4 +1,5 @@
-"""Template machinery: manifests, feature checks, safe names, per-entity files, StrictUndefined."""
+"""Template machinery: manifests, feature checks, safe names, per-entity files, StrictUndefined; every
+shipped template honours every spec feature and refuses, by name, one it is told it cannot."""
 
 import ast
 import subprocess
@@ -10,14 +11,21 @@ import pytest
 from codebegen import names
 from codebegen.errors import TemplateError
 from codebegen.spec import ProjectSpec, load_spec, parse_spec
-from codebegen.templates import check_supported, list_templates, load_template, render, render_project
-
-FIXTURES = Path(__file__).parent / "fixtures"
+from codebegen.templates import (
+    Supports,
+    Template,
+    check_supported,
+    list_templates,
+    load_template,
+    render,
+    render_project,
+)
+from tests.helpers import ALL_FEATURES, TEMPLATES
 
 
 @pytest.fixture
 def all_features() -> ProjectSpec:
-    return load_spec(FIXTURES / "all_features.json")
+    return load_spec(ALL_FEATURES)
 
 
 def make_template(root: Path, manifest: str, files: dict[str, str]) -> None:
@@ -34,6 +42,10 @@ TINY = "name: tiny\ndescription: a test template\nstack: [none]\ndatabase: none\
 
 def test_the_flagship_is_listed() -> None:
     assert "fastapi_sqlalchemy" in list_templates()
+
+
+def test_the_suite_s_template_list_names_every_template() -> None:
+    assert sorted(TEMPLATES) == list_templates()  # what tests of "every template" are parametrized over
 
 
 def test_unknown_template_names_the_valid_ones() -> None:
@@ -197,3 +209,22 @@ def test_rendering_is_deterministic(tmp_path: Path, all_features: ProjectSpec) -
     for path in a.rglob("*"):
         if path.is_file():
             assert path.read_bytes() == (b / path.relative_to(a)).read_bytes(), path
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_every_spec_feature_is_honoured(template: str) -> None:
+    assert load_template(template).manifest.supports == Supports()
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_a_feature_the_template_cannot_honour_is_refused_by_name(template: str, tmp_path: Path) -> None:
+    real = load_template(template)
+    narrowed = real.manifest.model_copy(
+        update={"supports": Supports(field_types=["str", "int", "bool"], relationships=["many_to_one"])}
+    )
+    with pytest.raises(TemplateError) as caught:
+        render(load_spec(ALL_FEATURES), Template(real.name, real.root, narrowed), tmp_path / "out")
+    message = str(caught.value)
+    assert template in message
+    assert "decimal field Book.price" in message and "many_to_many relationship Book -> Tag" in message
+    assert not (tmp_path / "out").exists()

@@ -15,8 +15,9 @@ from codebegen.errors import VerificationError
 from codebegen.gate import exploits
 from codebegen.gate.trust_report import JSON_NAME, MARKDOWN_NAME, TrustReport
 from codebegen.gate.verify import verify
+from tests.helpers import FIXTURES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "verify_project"
+FIXTURE = FIXTURES / "verify_project"
 STATIC = ["spec", "compile", "imports", "lint"]
 
 
@@ -230,47 +231,20 @@ def _assert_no_scratch_databases(postgres_url: str) -> None:
 
 # -- a real generated project ------------------------------------------------------------------
 
-SPEC = {
-    "name": "library",
-    "description": "Lending library API",
-    "auth": True,
-    "entities": [
-        {"name": "Book", "owned": False, "fields": [
-            {"name": "title", "type": "str", "required": True, "unique": False},
-            {"name": "status", "type": "enum", "values": ["available", "lent"], "required": True},
-        ]},
-        {"name": "Loan", "owned": True, "fields": [
-            {"name": "due", "type": "date", "required": True, "unique": False},
-        ]},
-    ],
-    "relationships": [{"source": "Loan", "target": "Book", "kind": "many_to_one", "required": True}],
-}  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
-    from codebegen.spec import parse_spec
-    from codebegen.templates import TEMPLATES_ROOT, render_project
-
-    if not (TEMPLATES_ROOT / "fastapi_sqlalchemy" / "template.yaml").is_file():
-        pytest.skip("the fastapi_sqlalchemy template is not there yet")
-    out = tmp_path_factory.mktemp("generated") / "library"
-    render_project(parse_spec(SPEC), "fastapi_sqlalchemy", out)
-    return out
-
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_generated_project_passes_the_whole_gate(generated: Path, runtime_cache: Path, postgres_url: str) -> None:
-    before = files_of(generated)
-    report = verify(generated, cache_dir=runtime_cache, postgres_url=postgres_url)
+def test_generated_project_passes_the_whole_gate(pristine: Path, runtime_cache: Path, postgres_url: str) -> None:
+    # pristine: the library spec rendered once per session (tests/conftest.py); the gate leaves it as it was
+    before = files_of(pristine)
+    report = verify(pristine, cache_dir=runtime_cache, postgres_url=postgres_url)
     assert report.passed, report.summary()
     # a project made once has one revision: the data-migration checks have no stored data to carry
-    # over yet and say so (tests/test_iteration.py runs them on iterated projects); nothing else skips
+    # over yet and say so (tests/iteration/test_iteration.py runs them on iterated projects); nothing else skips
     skipped = {c.name: c.detail for c in report.checks if c.status == "skip"}
     assert skipped == {name: "one revision: no stored data to carry over yet"
                        for name in ("data migration", "data migration on postgresql")}, skipped  # fmt: skip
-    assert files_of(generated) == before
+    assert files_of(pristine) == before
     _assert_no_scratch_databases(postgres_url)
 
 
