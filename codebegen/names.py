@@ -216,3 +216,14 @@ def class_name(entity: str, unsafe: frozenset[str] = frozenset()) -> str:
     if entity in python_reserved() or entity in unsafe:
         return entity + "_"
     return entity
+
+
+# The names ruff's hard-coded-password rule (S105) reads as credentials, by its own pattern: an
+# enum member such as ``day_pass`` or ``token`` is a value of the user's spec, and the templates
+# say so on its line instead of letting the gate refuse a valid project.
+_SECRET_LIKE = re.compile(r"(^|_)(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)($|_)", re.IGNORECASE)
+
+
+def looks_like_a_secret(name: str) -> bool:
+    """True when a secret scanner would take an assignment to ``name`` for a hard-coded password."""
+    return bool(_SECRET_LIKE.search(name))

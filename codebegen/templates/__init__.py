@@ -350,6 +350,7 @@ def _environment_for(payload_dirs: tuple[str, ...]) -> jinja2.Environment:
         json=json.dumps, snake=names.snake, pascal=names.pascal, kebab=names.kebab,
         plural=names.plural,
     )  # fmt: skip
+    env.tests.update(secret_like=names.looks_like_a_secret)
     return env
 
 
