@@ -141,12 +141,17 @@ class Template:
 
     def payload(self) -> dict[str, Path]:
         """Every payload file by its relative POSIX path, the template's own over its layers'."""
-        found: dict[str, Path] = {}
-        for directory in reversed(self.payload_dirs):
-            for src in directory.rglob("*"):
-                if src.is_file() and "__pycache__" not in src.parts:
-                    found[src.relative_to(directory).as_posix()] = src
-        return dict(sorted(found.items()))
+        return _merged_payload(self.payload_dirs)
+
+
+def _merged_payload(payload_dirs: tuple[Path, ...]) -> dict[str, Path]:
+    """The files of ``payload_dirs`` as one tree, by relative POSIX path; the first directory wins."""
+    found: dict[str, Path] = {}
+    for directory in reversed(payload_dirs):
+        for src in directory.rglob("*"):
+            if src.is_file() and "__pycache__" not in src.parts:
+                found[src.relative_to(directory).as_posix()] = src
+    return dict(sorted(found.items()))
 
 
 def codebegen_version() -> str:
@@ -256,46 +261,45 @@ def template_identifiers(template: Template, under: tuple[str, ...] = ()) -> fro
     keep: the render context gives a spec name that meets one of these a code-side suffix.
     ``under`` limits the scan to payload folders (``CLASS_MODULE_DIRS`` for field attributes).
     """
-    found: set[str] = set()
-    for directory in template.payload_dirs:
-        found |= _template_identifiers(str(directory), under)
-    return frozenset(found)
+    return _template_identifiers(template.payload_dirs, under)
 
 
 @functools.lru_cache(maxsize=32)
-def _template_identifiers(files_dir: str, under: tuple[str, ...]) -> frozenset[str]:
+def _template_identifiers(payload_dirs: tuple[Path, ...], under: tuple[str, ...]) -> frozenset[str]:
+    # One tree, the template's files and its layers' together: an entity class of the template may
+    # derive from a base class a layer defines, whose attributes a field must not shadow.
+    payload = _merged_payload(payload_dirs)
+    folders = {"/".join(Path(rel).parts[:i]) for rel in payload for i in range(1, len(Path(rel).parts))}
     found: set[str] = set()
-    root = Path(files_dir)
-    for src in root.rglob("*"):
-        rel = src.relative_to(root).as_posix()
-        if "__pycache__" in src.parts or (under and not rel.startswith(under)):
+    for rel in sorted(folders | set(payload)):
+        if under and not rel.startswith(under):
             continue
-        stem = src.name.split(".")[0]
+        stem = Path(rel).name.split(".")[0]
         for name in (stem, stem.removeprefix("test_"), stem.removesuffix("_rules")):
             if names.is_identifier(name) and "__entity__" not in name:
                 found.add(name)
-        if src.is_file() and src.suffix in (".py", ".jinja") and not src.name.endswith((".md.jinja", ".toml.jinja")):
-            text = src.read_text(encoding="utf-8", errors="replace")
+        if rel in payload and rel.endswith((".py", ".jinja")) and not rel.endswith((".md.jinja", ".toml.jinja")):
+            text = payload[rel].read_text(encoding="utf-8", errors="replace")
             found |= _imported_names(text)
             found |= {a or b for a, b in _TOP_LEVEL.findall(text)}
 
-    found |= _base_class_attributes(root, under)
+    found |= _base_class_attributes(payload, under)
     return frozenset(n for n in found if names.is_identifier(n))
 
 
 _ENTITY_CLASS = re.compile(r"^class \{\{[^}]*\}\}\w*\(([^)]*)\):", re.M)
 
 
-def _base_class_attributes(root: Path, under: tuple[str, ...]) -> set[str]:
+def _base_class_attributes(payload: dict[str, Path], under: tuple[str, ...]) -> set[str]:
     """What the classes the per-entity classes derive from define (``UpdateModel.not_nullable``)."""
     bases: set[str] = set()
-    for src in root.rglob("*__entity__*.jinja"):
-        for m in _ENTITY_CLASS.finditer(src.read_text(encoding="utf-8")):
-            bases |= {b.strip() for b in m.group(1).split(",")}
+    for rel, src in payload.items():
+        if "__entity__" in Path(rel).name and rel.endswith(".jinja"):
+            for m in _ENTITY_CLASS.finditer(src.read_text(encoding="utf-8")):
+                bases |= {b.strip() for b in m.group(1).split(",")}
     out: set[str] = set()
-    for src in root.rglob("*.py"):
-        rel = src.relative_to(root).as_posix()
-        if "__pycache__" in src.parts or (under and not rel.startswith(under)):
+    for rel, src in payload.items():
+        if not rel.endswith(".py") or (under and not rel.startswith(under)):
             continue
         for node in ast.parse(src.read_text(encoding="utf-8")).body:
             if isinstance(node, ast.ClassDef) and node.name in bases:

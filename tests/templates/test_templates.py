@@ -12,6 +12,7 @@ from codebegen import names
 from codebegen.errors import TemplateError
 from codebegen.spec import ProjectSpec, load_spec, parse_spec
 from codebegen.templates import (
+    CLASS_MODULE_DIRS,
     Supports,
     Template,
     check_supported,
@@ -19,6 +20,7 @@ from codebegen.templates import (
     load_template,
     render,
     render_project,
+    template_identifiers,
 )
 from tests.helpers import ALL_FEATURES, TEMPLATES
 
@@ -102,6 +104,15 @@ def test_a_shared_layer_renders_in_each_template_and_its_own_file_wins(
     with pytest.raises(TemplateError, match="unknown layer 'nonesuch'") as info:
         load_template("tiny", root=root)
     assert "common" in info.value.hint
+
+
+@pytest.mark.parametrize("template", ["fastapi_sqlalchemy", "fastapi_basic"])
+def test_a_layers_base_class_attributes_are_kept_from_field_names(template: str) -> None:
+    """The entity schemas are the template's, their base classes the ``sql`` layer's: a field named
+    like a base class attribute (``UpdateModel.not_nullable``, ``ListQuery.filters``) still gets a
+    safe attribute name, because the template and its layers are read as one tree."""
+    unsafe = template_identifiers(load_template(template), CLASS_MODULE_DIRS)
+    assert {"not_nullable", "filters", "searchable", "orderable", "skip", "limit", "model_config"} <= unsafe
 
 
 def test_no_payload_file_is_copied_between_templates() -> None:
