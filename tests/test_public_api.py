@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import codebegen
+from codebegen import errors
 
 PUBLIC = {
     # running the pipeline
@@ -22,8 +23,9 @@ PUBLIC = {
     "STAGES", "Event", "StageStarted", "TokenDelta", "SpecArtifact", "FileArtifact", "Finding",
     "DocumentArtifact", "StageFinished", "Warning", "Coverage", "Failure", "Done",
     # the error tree
-    "EngineError", "SpecError", "TemplateError", "VerificationError", "ModelError", "PromptError",
-    "MigrationError", "ExportError",
+    "EngineError", "SpecError", "TemplateError", "OutputError", "RuntimeEnvError", "VerificationError",
+    "ModelError", "ModelCrashError", "PromptError", "MigrationError", "ExportError", "ExportConflict",
+    "GitHubError",
     "__version__",
 }  # fmt: skip
 
@@ -33,6 +35,16 @@ def test_the_public_surface_is_pinned() -> None:
     assert len(codebegen.__all__) == len(set(codebegen.__all__))
     for name in codebegen.__all__:
         assert getattr(codebegen, name) is not None, name
+
+
+def test_the_whole_error_tree_is_exported() -> None:
+    """A caller catches any error of the library by the names the front door gives."""
+    tree = {
+        name
+        for name, value in vars(errors).items()
+        if isinstance(value, type) and issubclass(value, errors.EngineError) and value.__module__ == errors.__name__
+    }
+    assert tree and tree <= set(codebegen.__all__), sorted(tree - set(codebegen.__all__))
 
 
 def test_every_error_is_an_engine_error() -> None:
